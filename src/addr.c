@@ -1,0 +1,266 @@
+/* addr.c: socket address helpers and CIDR matching (pure, no I/O). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+socklen_t
+addr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+}
+
+uint16_t
+addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return 0;
+}
+
+void
+addr_set_port(struct sockaddr *sa, uint16_t port)
+{
+	if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
+	else if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = htons(port);
+}
+
+/* Parse a numeric IPv4 or IPv6 address (no port) into ss, port 0. */
+int
+addr_parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+static int
+parse_port(const char *s, uint16_t *port)
+{
+	char		*end;
+	unsigned long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* "1.2.3.4:80", "[::1]:80" or "*:80" (any IPv4 address). */
+int
+addr_parse_hostport(const char *s, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*colon, *hs = s;
+	size_t		 hl;
+	uint16_t	 port;
+
+	if (*s == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return -1;
+		hs = s + 1;
+		hl = colon - hs;
+		colon++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		hl = colon - s;
+	}
+	if (hl == 0 || hl >= sizeof(host) || parse_port(colon + 1, &port) == -1)
+		return -1;
+	memcpy(host, hs, hl);
+	host[hl] = '\0';
+	if (strcmp(host, "*") == 0)
+		strcpy(host, "0.0.0.0");
+	if (addr_parse_ip(host, ss, len) == -1)
+		return -1;
+	if (*s != '[' && ss->ss_family == AF_INET6)
+		return -1;	/* IPv6 needs brackets */
+	addr_set_port((struct sockaddr *)ss, port);
+	return 0;
+}
+
+char *
+addr_ntop_host(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void	*a;
+
+	if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	else if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+	else {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (inet_ntop(sa->sa_family, a, buf, len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* "1.2.3.4:80" or "[::1]:80" */
+char *
+addr_ntop(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	addr_ntop_host(sa, host, sizeof(host));
+	snprintf(buf, len, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+	    host, addr_port(sa));
+	return buf;
+}
+
+/* Turn an IPv4-mapped IPv6 address (::ffff:a.b.c.d) into plain IPv4. */
+void
+addr_unmap(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in	 sin;
+
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		return;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = sin6->sin6_port;
+	memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &sin, sizeof(sin));
+}
+
+static const uint8_t *
+addr_bytes(const struct sockaddr *sa, int *family)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	*family = sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	if (sa->sa_family != AF_INET6)
+		return NULL;
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		*family = AF_INET;
+		return &sin6->sin6_addr.s6_addr[12];
+	}
+	return sin6->sin6_addr.s6_addr;
+}
+
+int
+addr_equal_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const uint8_t	*pa, *pb;
+	int		 fa, fb;
+
+	pa = addr_bytes(a, &fa);
+	pb = addr_bytes(b, &fb);
+	if (pa == NULL || pb == NULL || fa != fb)
+		return 0;
+	return memcmp(pa, pb, fa == AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * "10.0.0.0/8", "2001:db8::/32", a plain address (a host route), or
+ * "0/0" / "any": every address of both families.
+ */
+int
+cidr_parse(const char *s, struct cidr *c)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	char			 buf[INET6_ADDRSTRLEN + 5], *slash, *end;
+	const uint8_t		*p;
+	long			 prefix;
+	int			 max, fam;
+
+	memset(c, 0, sizeof(*c));
+	if (strcmp(s, "0/0") == 0 || strcmp(s, "any") == 0 ||
+	    strcmp(s, "0.0.0.0/0") == 0 || strcmp(s, "::/0") == 0) {
+		c->c_family = AF_UNSPEC;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (addr_parse_ip(buf, &ss, &sl) == -1)
+		return -1;
+	p = addr_bytes((struct sockaddr *)&ss, &fam);
+	max = fam == AF_INET ? 32 : 128;
+	prefix = max;
+	if (slash != NULL) {
+		if (*slash < '0' || *slash > '9')
+			return -1;
+		prefix = strtol(slash, &end, 10);
+		if (*end != '\0' || prefix > max)
+			return -1;
+	}
+	c->c_family = fam;
+	c->c_prefix = (int)prefix;
+	memcpy(c->c_addr, p, fam == AF_INET ? 4 : 16);
+	return 0;
+}
+
+int
+cidr_match(const struct cidr *c, const struct sockaddr *sa)
+{
+	const uint8_t	*p;
+	int		 fam, bits, i;
+
+	if (c->c_family == AF_UNSPEC)
+		return sa->sa_family == AF_INET || sa->sa_family == AF_INET6;
+	if ((p = addr_bytes(sa, &fam)) == NULL || fam != c->c_family)
+		return 0;
+	bits = c->c_prefix;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (p[i] != c->c_addr[i])
+			return 0;
+	if (bits > 0) {
+		uint8_t mask = (uint8_t)(0xff << (8 - bits));
+		if ((p[i] & mask) != (c->c_addr[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+char *
+cidr_ntop(const struct cidr *c, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (c->c_family == AF_UNSPEC) {
+		snprintf(buf, len, "0/0");
+		return buf;
+	}
+	inet_ntop(c->c_family, c->c_addr, host, sizeof(host));
+	snprintf(buf, len, "%s/%d", host, c->c_prefix);
+	return buf;
+}

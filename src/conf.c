@@ -1,0 +1,357 @@
+/*
+ * conf.c: read sockd.conf with libconfuse, check every value where it
+ * stands (so errors name file and line), and copy it into a plain struct.
+ */
+#include "config.h"
+
+#include <confuse.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "log.h"
+#include "proto.h"
+
+#define DEFAULT_PIDFILE		"/run/sockd/sockd.pid"
+#define DEFAULT_PASSWD		SYSCONFDIR "/sockd.passwd"
+
+static int	validate_listen(cfg_t *, cfg_opt_t *);
+static int	validate_positive(cfg_t *, cfg_opt_t *);
+static int	validate_nonneg(cfg_t *, cfg_opt_t *);
+static int	validate_methods(cfg_t *, cfg_opt_t *);
+static int	validate_log(cfg_t *, cfg_opt_t *);
+static int	validate_facility(cfg_t *, cfg_opt_t *);
+static int	validate_level(cfg_t *, cfg_opt_t *);
+
+static cfg_opt_t opts[] = {
+	CFG_STR_LIST("listen", "{127.0.0.1:1080}", CFGF_NONE),
+	CFG_STR("user", "sockd", CFGF_NONE),
+	CFG_STR("group", "", CFGF_NONE),
+	CFG_STR("pidfile", DEFAULT_PIDFILE, CFGF_NONE),
+	CFG_STR("passwd-file", DEFAULT_PASSWD, CFGF_NONE),
+	CFG_STR("external", "", CFGF_NONE),
+	CFG_INT("workers", 8, CFGF_NONE),
+	CFG_INT("min-spare-workers", 4, CFGF_NONE),
+	CFG_INT("max-spare-workers", 16, CFGF_NONE),
+	CFG_INT("max-workers", 256, CFGF_NONE),
+	CFG_INT("max-sessions-per-worker", 10000, CFGF_NONE),
+	CFG_INT("negotiate-timeout", 10, CFGF_NONE),
+	CFG_INT("connect-timeout", 10, CFGF_NONE),
+	CFG_INT("idle-timeout", 600, CFGF_NONE),
+	CFG_INT("bind-timeout", 60, CFGF_NONE),
+	CFG_INT("udp-timeout", 300, CFGF_NONE),
+	CFG_INT("shutdown-timeout", 30, CFGF_NONE),
+	CFG_INT("client-max-sessions", 0, CFGF_NONE),
+	CFG_INT("client-rate", 0, CFGF_NONE),
+	CFG_INT("client-rate-interval", 1, CFGF_NONE),
+	CFG_STR_LIST("methods", "{none}", CFGF_NONE),
+	CFG_BOOL("socks4", cfg_true, CFGF_NONE),
+	CFG_STR("log", "syslog", CFGF_NONE),
+	CFG_STR("log-facility", "daemon", CFGF_NONE),
+	CFG_STR("log-level", "info", CFGF_NONE),
+	CFG_END()
+};
+
+struct validator {
+	const char	*name;
+	cfg_validate_callback_t fn;
+};
+
+static const struct validator validators[] = {
+	{ "listen", validate_listen },
+	{ "workers", validate_positive },
+	{ "min-spare-workers", validate_nonneg },
+	{ "max-spare-workers", validate_positive },
+	{ "max-workers", validate_positive },
+	{ "max-sessions-per-worker", validate_positive },
+	{ "negotiate-timeout", validate_positive },
+	{ "connect-timeout", validate_positive },
+	{ "idle-timeout", validate_positive },
+	{ "bind-timeout", validate_positive },
+	{ "udp-timeout", validate_positive },
+	{ "shutdown-timeout", validate_nonneg },
+	{ "client-max-sessions", validate_nonneg },
+	{ "client-rate", validate_nonneg },
+	{ "client-rate-interval", validate_positive },
+	{ "methods", validate_methods },
+	{ "log", validate_log },
+	{ "log-facility", validate_facility },
+	{ "log-level", validate_level },
+	{ NULL, NULL }
+};
+
+static const char *
+last_str(cfg_opt_t *opt)
+{
+	return cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+}
+
+static int
+validate_listen(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	unsigned int		 i;
+
+	if (cfg_opt_size(opt) > CONF_MAX_LISTEN) {
+		cfg_error(cfg, "listen: at most %d addresses", CONF_MAX_LISTEN);
+		return -1;
+	}
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		const char *s = cfg_opt_getnstr(opt, i);
+
+		if (addr_parse_hostport(s, &ss, &len) == -1) {
+			cfg_error(cfg, "listen: '%s' is not ADDRESS:PORT "
+			    "(e.g. 127.0.0.1:1080 or [::1]:1080)", s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+validate_range(cfg_t *cfg, cfg_opt_t *opt, long min)
+{
+	long	 v = cfg_opt_getnint(opt, 0);
+
+	if (v < min || v > 1000000) {
+		cfg_error(cfg, "%s: %ld is out of range (%ld to 1000000)",
+		    opt->name, v, min);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_positive(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 1);
+}
+
+static int
+validate_nonneg(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 0);
+}
+
+static int
+method_byname(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return S5_METHOD_NONE;
+	if (strcmp(s, "password") == 0 || strcmp(s, "username") == 0)
+		return S5_METHOD_PASSWORD;
+	return -1;
+}
+
+static int
+validate_methods(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned int	 i, n = cfg_opt_size(opt);
+
+	if (n == 0 || n > CONF_MAX_METHODS) {
+		cfg_error(cfg, "methods: give \"none\", \"password\" or both");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (method_byname(cfg_opt_getnstr(opt, i)) == -1) {
+			cfg_error(cfg, "methods: unknown method '%s' "
+			    "(none, password)", cfg_opt_getnstr(opt, i));
+			return -1;
+		}
+	if (n == 2 && method_byname(cfg_opt_getnstr(opt, 0)) ==
+	    method_byname(cfg_opt_getnstr(opt, 1))) {
+		cfg_error(cfg, "methods: '%s' given twice",
+		    cfg_opt_getnstr(opt, 0));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_log(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*s = last_str(opt);
+
+	if (strcmp(s, "syslog") != 0 && strcmp(s, "stderr") != 0) {
+		cfg_error(cfg, "log: '%s' is neither \"syslog\" nor \"stderr\"",
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_facility(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (log_facility_byname(last_str(opt)) == -1) {
+		cfg_error(cfg, "log-facility: unknown facility '%s'",
+		    last_str(opt));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_level(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (log_level_byname(last_str(opt)) == -1) {
+		cfg_error(cfg, "log-level: unknown level '%s' (err, warning, "
+		    "notice, info, debug)", last_str(opt));
+		return -1;
+	}
+	return 0;
+}
+
+/* libconfuse's messages, "file:line: what", go to our log. */
+static void
+conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char	 msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (cfg != NULL && cfg->filename != NULL)
+		log_warnx("%s:%d: %s", cfg->filename, cfg->line, msg);
+	else
+		log_warnx("%s", msg);
+}
+
+static char *
+xstrdup_or_null(const char *s)
+{
+	return (s == NULL || *s == '\0') ? NULL : strdup(s);
+}
+
+static void
+copy_listen(struct sockd_conf *c, cfg_t *cfg)
+{
+	unsigned int	 i;
+
+	c->c_nlisten = cfg_size(cfg, "listen");
+	for (i = 0; i < (unsigned int)c->c_nlisten; i++) {
+		struct listen_addr *la = &c->c_listen[i];
+
+		addr_parse_hostport(cfg_getnstr(cfg, "listen", i),
+		    &la->la_addr, &la->la_len);
+		addr_ntop((struct sockaddr *)&la->la_addr, la->la_str,
+		    sizeof(la->la_str));
+	}
+}
+
+static void
+copy_values(struct sockd_conf *c, cfg_t *cfg)
+{
+	unsigned int	 i;
+
+	copy_listen(c, cfg);
+	c->c_user = xstrdup_or_null(cfg_getstr(cfg, "user"));
+	c->c_group = xstrdup_or_null(cfg_getstr(cfg, "group"));
+	c->c_pidfile = xstrdup_or_null(cfg_getstr(cfg, "pidfile"));
+	c->c_passwd_file = xstrdup_or_null(cfg_getstr(cfg, "passwd-file"));
+	c->c_external = xstrdup_or_null(cfg_getstr(cfg, "external"));
+	c->c_workers = cfg_getint(cfg, "workers");
+	c->c_min_spare = cfg_getint(cfg, "min-spare-workers");
+	c->c_max_spare = cfg_getint(cfg, "max-spare-workers");
+	c->c_max_workers = cfg_getint(cfg, "max-workers");
+	c->c_max_sessions = cfg_getint(cfg, "max-sessions-per-worker");
+	c->c_negotiate_timeout = cfg_getint(cfg, "negotiate-timeout");
+	c->c_connect_timeout = cfg_getint(cfg, "connect-timeout");
+	c->c_idle_timeout = cfg_getint(cfg, "idle-timeout");
+	c->c_bind_timeout = cfg_getint(cfg, "bind-timeout");
+	c->c_udp_timeout = cfg_getint(cfg, "udp-timeout");
+	c->c_shutdown_timeout = cfg_getint(cfg, "shutdown-timeout");
+	c->c_client_max_sessions = cfg_getint(cfg, "client-max-sessions");
+	c->c_client_rate = cfg_getint(cfg, "client-rate");
+	c->c_client_rate_interval = cfg_getint(cfg, "client-rate-interval");
+	c->c_nmethods = cfg_size(cfg, "methods");
+	for (i = 0; i < (unsigned int)c->c_nmethods; i++)
+		c->c_methods[i] = method_byname(cfg_getnstr(cfg, "methods", i));
+	c->c_socks4 = cfg_getbool(cfg, "socks4");
+	c->c_log_stderr = strcmp(cfg_getstr(cfg, "log"), "stderr") == 0;
+	c->c_log_facility = log_facility_byname(cfg_getstr(cfg, "log-facility"));
+	c->c_log_level = log_level_byname(cfg_getstr(cfg, "log-level"));
+}
+
+/* Checks that involve several keys; file-level, so no line to name. */
+static int
+conf_check(const struct sockd_conf *c)
+{
+	if (c->c_workers > c->c_max_workers) {
+		log_warnx("%s: workers (%d) is more than max-workers (%d)",
+		    c->c_file, c->c_workers, c->c_max_workers);
+		return -1;
+	}
+	if (c->c_min_spare > c->c_max_spare) {
+		log_warnx("%s: min-spare-workers (%d) is more than "
+		    "max-spare-workers (%d)", c->c_file, c->c_min_spare,
+		    c->c_max_spare);
+		return -1;
+	}
+	return 0;
+}
+
+static cfg_t *
+conf_parse(const char *file)
+{
+	const struct validator	*v;
+	cfg_t			*cfg;
+	int			 rc;
+
+	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
+		return NULL;
+	cfg_set_error_function(cfg, conf_errfunc);
+	for (v = validators; v->name != NULL; v++)
+		cfg_set_validate_func(cfg, v->name, v->fn);
+	rc = cfg_parse(cfg, file);
+	if (rc == CFG_FILE_ERROR)
+		log_warn("%s", file);
+	if (rc != CFG_SUCCESS) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Parse file; NULL (after logging every error) when it is not valid. */
+struct sockd_conf *
+conf_load(const char *file)
+{
+	struct sockd_conf	*c;
+	cfg_t			*cfg;
+
+	if ((cfg = conf_parse(file)) == NULL)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	c->c_file = strdup(file);
+	copy_values(c, cfg);
+	cfg_free(cfg);
+	if (conf_check(c) == -1) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+conf_free(struct sockd_conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->c_file);
+	free(c->c_user);
+	free(c->c_group);
+	free(c->c_pidfile);
+	free(c->c_passwd_file);
+	free(c->c_external);
+	free(c->c_client_rules);
+	free(c->c_socks_rules);
+	free(c);
+}

@@ -1,0 +1,164 @@
+/*
+ * connect.c: turn a SOCKS destination into a connected socket: resolve
+ * names, try each address in turn within the connect timeout, and map
+ * the outcome to a SOCKS reply code.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connect.h"
+#include "netio.h"
+#include "proto.h"
+
+struct errno_rep {
+	int		 er_errno;
+	uint8_t		 er_rep;
+};
+
+static const struct errno_rep errno_reps[] = {
+	{ ECONNREFUSED,	S5_REP_REFUSED },
+	{ EHOSTUNREACH,	S5_REP_HOSTUNREACH },
+	{ EHOSTDOWN,	S5_REP_HOSTUNREACH },
+	{ ENETUNREACH,	S5_REP_NETUNREACH },
+	{ ENETDOWN,	S5_REP_NETUNREACH },
+	{ EAFNOSUPPORT,	S5_REP_NETUNREACH },
+	{ EADDRNOTAVAIL, S5_REP_NETUNREACH },
+	{ ETIMEDOUT,	S5_REP_TTLEXPIRED },
+	{ EACCES,	S5_REP_NOTALLOWED },
+	{ EPERM,	S5_REP_NOTALLOWED },
+	{ 0,		S5_REP_FAIL }
+};
+
+uint8_t
+errno_to_rep(int err)
+{
+	const struct errno_rep *e;
+
+	for (e = errno_reps; e->er_errno != 0; e++)
+		if (e->er_errno == err)
+			return e->er_rep;
+	return S5_REP_FAIL;
+}
+
+/* getaddrinfo for a name, or a one-entry list for an address. */
+int
+resolve_dst(const struct socks_addr *dst, int socktype, struct addrinfo **res,
+    uint8_t *rep, const char **why)
+{
+	struct addrinfo	 hints;
+	char		 host[S5_MAXNAME + 1], port[8];
+	int		 rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", dst->sa_port);
+	if (dst->sa_atyp == S5_ATYP_NAME) {
+		snprintf(host, sizeof(host), "%s", dst->sa_name);
+		hints.ai_flags |= AI_ADDRCONFIG;
+	} else {
+		getnameinfo((const struct sockaddr *)&dst->sa_addr,
+		    dst->sa_addr.ss_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+		    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+		hints.ai_flags |= AI_NUMERICHOST;
+	}
+	rc = getaddrinfo(host, port, &hints, res);
+	if (rc == 0)
+		return 0;
+	*rep = S5_REP_HOSTUNREACH;
+	*why = rc == EAI_AGAIN ? "name lookup failed temporarily" :
+	    rc == EAI_SYSTEM ? "name lookup failed" : "name not found";
+	return -1;
+}
+
+/* A non-blocking connect to one address, waiting until the deadline. */
+static int
+connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
+{
+	struct pollfd	 pfd;
+	socklen_t	 sl = sizeof(*err);
+	int		 fd, n;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1) {
+		*err = errno;
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	while ((n = poll(&pfd, 1, ms_left(deadline))) == -1 && errno == EINTR)
+		;
+	if (n == 0)
+		*err = ETIMEDOUT;
+	else if (n == -1)
+		*err = errno;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &sl) == -1)
+		*err = errno;
+	if (n > 0 && *err == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+static void
+try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
+    void *arg, struct connect_result *cr)
+{
+	struct addrinfo	*ai;
+	int		 err = EHOSTUNREACH, tried = 0;
+
+	for (ai = res; ai != NULL && ms_left(deadline) > 0; ai = ai->ai_next) {
+		memcpy(&cr->cr_peer, ai->ai_addr, ai->ai_addrlen);
+		if (filter != NULL && filter(ai->ai_addr, arg) != 0) {
+			cr->cr_rep = S5_REP_NOTALLOWED;
+			cr->cr_why = "resolved address not allowed";
+			continue;
+		}
+		tried++;
+		if ((cr->cr_fd = connect_one(ai, deadline, &err)) != -1) {
+			cr->cr_rep = S5_REP_OK;
+			return;
+		}
+	}
+	if (tried == 0 && cr->cr_rep == S5_REP_NOTALLOWED)
+		return;
+	if (ai != NULL)
+		err = ETIMEDOUT;	/* the deadline cut the list short */
+	cr->cr_errno = err;
+	cr->cr_rep = errno_to_rep(err);
+	cr->cr_why = strerror(err);
+}
+
+/*
+ * Connect to dst before the deadline.  filter, when given, vets each
+ * resolved address (non-zero: skip it as not allowed).
+ */
+void
+connect_dst(const struct socks_addr *dst, int64_t deadline,
+    addr_filter_fn filter, void *arg, struct connect_result *cr)
+{
+	struct addrinfo	*res;
+
+	memset(cr, 0, sizeof(*cr));
+	cr->cr_fd = -1;
+	if (resolve_dst(dst, SOCK_STREAM, &res, &cr->cr_rep, &cr->cr_why) == -1)
+		return;
+	try_addresses(res, deadline, filter, arg, cr);
+	freeaddrinfo(res);
+}

@@ -1,0 +1,100 @@
+/*
+ * listen.c: bind and listen on every configured address.  With one
+ * listener the workers block in accept(), which the kernel wakes one at
+ * a time; with several they share an epoll set with EPOLLEXCLUSIVE
+ * (worker.c), so the sockets are non-blocking.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "listen.h"
+#include "log.h"
+#include "netio.h"
+
+static int
+listen_one(const struct listen_addr *la)
+{
+	int	 fd, on = 1;
+
+	fd = socket(la->la_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("listen %s: socket", la->la_str);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (la->la_addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&la->la_addr, la->la_len) == -1) {
+		log_warn("listen %s: bind", la->la_str);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, SOMAXCONN) == -1) {
+		log_warn("listen %s: listen", la->la_str);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+listeners_open(const struct sockd_conf *c, struct listeners *l)
+{
+	int	 i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < c->c_nlisten; i++) {
+		if ((l->l_fd[i] = listen_one(&c->c_listen[i])) == -1) {
+			l->l_n = i;
+			listeners_close(l);
+			return -1;
+		}
+		strcpy(l->l_str[i], c->c_listen[i].la_str);
+		l->l_n = i + 1;
+	}
+	for (i = 0; i < l->l_n && l->l_n > 1; i++)
+		set_nonblock(l->l_fd[i], 1);
+	return 0;
+}
+
+void
+listeners_close(struct listeners *l)
+{
+	int	 i;
+
+	for (i = 0; i < l->l_n; i++)
+		if (l->l_fd[i] != -1)
+			close(l->l_fd[i]);
+	l->l_n = 0;
+}
+
+int
+listener_find(const struct listeners *l, const char *str)
+{
+	int	 i;
+
+	for (i = 0; i < l->l_n; i++)
+		if (strcmp(l->l_str[i], str) == 0)
+			return i;
+	return -1;
+}
+
+/* Does the configuration ask for exactly the sockets we hold? */
+int
+listeners_match(const struct listeners *l, const struct sockd_conf *c)
+{
+	int	 i;
+
+	if (l->l_n != c->c_nlisten)
+		return 0;
+	for (i = 0; i < c->c_nlisten; i++)
+		if (listener_find(l, c->c_listen[i].la_str) == -1)
+			return 0;
+	return 1;
+}

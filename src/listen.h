@@ -1,0 +1,18 @@
+/* listen.h: the listening sockets, opened by the master before it drops root. */
+#ifndef SOCKD_LISTEN_H
+#define SOCKD_LISTEN_H
+
+#include "conf.h"
+
+struct listeners {
+	int	 l_fd[CONF_MAX_LISTEN];
+	char	 l_str[CONF_MAX_LISTEN][64];
+	int	 l_n;
+};
+
+int	listeners_open(const struct sockd_conf *, struct listeners *);
+void	listeners_close(struct listeners *);
+int	listeners_match(const struct listeners *, const struct sockd_conf *);
+int	listener_find(const struct listeners *, const char *);
+
+#endif

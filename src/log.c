@@ -1,0 +1,217 @@
+/* log.c: logging to syslog or stderr, errno-preserving, printf-checked. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int	 log_stderr = 1;
+static int	 log_level = LOG_INFO;
+static const char *log_tag = "";
+
+struct log_name {
+	const char	*name;
+	int		 value;
+};
+
+static const struct log_name facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "auth", LOG_AUTH },
+	{ "authpriv", LOG_AUTHPRIV }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 }, { NULL, -1 }
+};
+
+static const struct log_name levels[] = {
+	{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	{ NULL, -1 }
+};
+
+static int
+log_lookup(const struct log_name *t, const char *name)
+{
+	for (; t->name != NULL; t++)
+		if (strcasecmp(t->name, name) == 0)
+			return t->value;
+	return -1;
+}
+
+int
+log_facility_byname(const char *name)
+{
+	return log_lookup(facilities, name);
+}
+
+int
+log_level_byname(const char *name)
+{
+	return log_lookup(levels, name);
+}
+
+void
+log_init(const char *ident, int to_stderr, int facility)
+{
+	log_stderr = to_stderr;
+	if (!to_stderr)
+		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	tzset();
+}
+
+void
+log_setlevel(int level)
+{
+	log_level = level;
+}
+
+int
+log_getlevel(void)
+{
+	return log_level;
+}
+
+/* A short tag naming the process ("master", "worker"), for stderr lines. */
+void
+log_settag(const char *tag)
+{
+	log_tag = tag;
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	char	 msg[2048];
+	int	 saved = errno;
+
+	if (pri > log_level) {
+		errno = saved;
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_stderr)
+		fprintf(stderr, "sockd[%ld]%s%s: %s\n", (long)getpid(),
+		    *log_tag ? " " : "", log_tag, msg);
+	else
+		syslog(pri, "%s", msg);
+	errno = saved;
+}
+
+static void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+/* Append ": strerror(errno)" to the message, as warn(3) does. */
+static void
+vlog_errno(int pri, const char *fmt, va_list ap)
+{
+	char	 msg[1536];
+	int	 saved = errno;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	logit(pri, "%s: %s", msg, strerror(saved));
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_notice(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_NOTICE, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+char *
+log_printable(char *dst, size_t dstlen, const void *src, size_t len)
+{
+	const unsigned char *p = src;
+	size_t	 o = 0, i;
+
+	if (dstlen == 0)
+		return dst;
+	for (i = 0; i < len && o + 5 < dstlen; i++) {
+		if (p[i] >= 0x21 && p[i] < 0x7f && p[i] != '\\' && p[i] != '"')
+			dst[o++] = p[i];
+		else
+			o += snprintf(dst + o, dstlen - o, "\\x%02x", p[i]);
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,28 @@
+/* log.h: the one logging API: stderr in the foreground, syslog otherwise. */
+#ifndef SOCKD_LOG_H
+#define SOCKD_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void	log_init(const char *ident, int to_stderr, int facility);
+void	log_setlevel(int level);
+int	log_getlevel(void);
+void	log_settag(const char *tag);
+int	log_facility_byname(const char *name);
+int	log_level_byname(const char *name);
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/* Copy peer-supplied bytes into dst as printable ASCII (\xNN escapes). */
+char	*log_printable(char *dst, size_t dstlen, const void *src, size_t len);
+
+#endif

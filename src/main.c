@@ -1,0 +1,112 @@
+/*
+ * main.c: sockd's start-up: options, configuration, listeners, then the
+ * order that matters: daemonize, pid file, drop root, fork the pool.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "listen.h"
+#include "log.h"
+#include "master.h"
+#include "pidfile.h"
+#include "priv.h"
+
+#define DEFAULT_CONF	SYSCONFDIR "/sockd.conf"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: sockd [-dnv] [-f file]\n");
+	exit(1);
+}
+
+/* -n: check the file; print what is wrong, or that it is fine. */
+static int
+check_only(const char *file)
+{
+	struct sockd_conf	*c;
+
+	if ((c = conf_load(file)) == NULL) {
+		fprintf(stderr, "%s: configuration has errors\n", file);
+		return 1;
+	}
+	printf("configuration OK\n");
+	conf_free(c);
+	return 0;
+}
+
+static void
+start_logging(const struct sockd_conf *c, int foreground)
+{
+	log_init("sockd", foreground || c->c_log_stderr, c->c_log_facility);
+	log_setlevel(c->c_log_level);
+}
+
+/* Pid file and the user to become; the pid file only as a daemon's duty. */
+static void
+write_pidfile(const struct sockd_conf *c, int foreground)
+{
+	uid_t	 uid = geteuid();
+	gid_t	 gid = getegid();
+
+	if (c->c_pidfile == NULL)
+		return;
+	if (geteuid() == 0 && c->c_user != NULL)
+		priv_lookup(c->c_user, c->c_group, &uid, &gid);
+	if (pidfile_write(c->c_pidfile, uid, gid) == -1 && !foreground)
+		fatalx("cannot write the pid file");
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char		*file = DEFAULT_CONF;
+	struct sockd_conf	*conf;
+	struct listeners	 listeners;
+	int			 ch, foreground = 0, check = 0, rc;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			printf("sockd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("sockd", 1, LOG_DAEMON);
+	if (check)
+		return check_only(file);
+	if ((conf = conf_load(file)) == NULL)
+		fatalx("%s: configuration has errors", file);
+	start_logging(conf, foreground);
+	if (listeners_open(conf, &listeners) == -1)
+		fatalx("cannot open the listening sockets");
+	if (!foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	write_pidfile(conf, foreground);
+	priv_drop(conf->c_user, conf->c_group);
+	rc = master_run(conf, &listeners);
+	if (conf->c_pidfile != NULL)
+		pidfile_remove(conf->c_pidfile);
+	conf_free(conf);
+	return rc;
+}

@@ -1,0 +1,116 @@
+/* netio.c: socket reads and writes bounded by a deadline (poll-based). */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netio.h"
+
+int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds to the deadline, never negative; for poll(). */
+int
+ms_left(int64_t deadline)
+{
+	int64_t	 d = deadline - now_ms();
+
+	if (d < 0)
+		return 0;
+	return d > 86400000 ? 86400000 : (int)d;
+}
+
+static int
+wait_fd(int fd, short ev, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	int		 n;
+
+	pfd.fd = fd;
+	pfd.events = ev;
+	for (;;) {
+		n = poll(&pfd, 1, ms_left(deadline));
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return NETIO_TIMEOUT;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* One read of at most len bytes: >0, 0 at EOF, -1 error, NETIO_TIMEOUT. */
+ssize_t
+read_deadline(int fd, void *buf, size_t len, int64_t deadline)
+{
+	ssize_t	 n;
+	int	 w;
+
+	for (;;) {
+		n = read(fd, buf, len);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if ((w = wait_fd(fd, POLLIN, deadline)) != 0)
+			return w;
+	}
+}
+
+/* Write all of buf: 0, -1 on error, NETIO_TIMEOUT. */
+int
+write_deadline(int fd, const void *buf, size_t len, int64_t deadline)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+	int		 w;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			p += n;
+			len -= n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if ((w = wait_fd(fd, POLLOUT, deadline)) != 0)
+			return w;
+	}
+	return 0;
+}
+
+int
+set_nonblock(int fd, int on)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, fl);
+}
+
+void
+set_nodelay(int fd)
+{
+	int	 on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}

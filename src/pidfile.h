@@ -1,0 +1,10 @@
+/* pidfile.h: the master's pid file. */
+#ifndef SOCKD_PIDFILE_H
+#define SOCKD_PIDFILE_H
+
+#include <sys/types.h>
+
+int	pidfile_write(const char *, uid_t, gid_t);
+void	pidfile_remove(const char *);
+
+#endif

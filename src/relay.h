@@ -1,0 +1,33 @@
+/* relay.h: move bytes both ways between two sockets until both are done. */
+#ifndef SOCKD_RELAY_H
+#define SOCKD_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RELAY_BUFSIZE	(64 * 1024)
+
+struct relay_dir {
+	int		 rd_from;
+	int		 rd_to;
+	uint8_t		*rd_buf;
+	size_t		 rd_size;
+	size_t		 rd_off;	/* first byte not yet written */
+	size_t		 rd_len;	/* bytes waiting in rd_buf */
+	int		 rd_eof;	/* rd_from has no more to send */
+	int		 rd_shut;	/* rd_to has been shut for writing */
+	uint64_t	 rd_bytes;	/* bytes written to rd_to */
+	const char	*rd_name;	/* "client" or "target": who sends */
+};
+
+struct relay {
+	struct relay_dir r_dir[2];	/* 0: client to target, 1: back */
+	int		 r_idle_ms;
+	void		(*r_on_signal)(void);
+	char		 r_why[96];
+};
+
+void	relay_init(struct relay *, int, int, uint8_t *, uint8_t *, size_t);
+int	relay_run(struct relay *);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * serve4.c: a SOCKS4 or SOCKS4a session: one request, one reply.  The
+ * USERID is logged, never trusted.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "proto.h"
+#include "session.h"
+
+static ssize_t
+parse_request(const uint8_t *buf, size_t len, void *out)
+{
+	return s4_parse_request(buf, len, out);
+}
+
+void
+socks4_serve(struct session *s)
+{
+	struct s4_request	 req;
+	ssize_t			 n;
+
+	s->s_state = SS_REQUEST;
+	n = session_read_msg(s, parse_request, &req);
+	if (n == SR_CLIENT)
+		return;
+	if (n <= 0) {
+		session_why(s, "malformed SOCKS4 request");
+		session_reply(s, S5_REP_FAIL, NULL);
+		return;
+	}
+	s->s_cmd = req.r_cmd;
+	s->s_dst = req.r_dst;
+	log_printable(s->s_user, sizeof(s->s_user), req.r_userid,
+	    strlen(req.r_userid));
+	if (req.r_cmd != S5_CMD_CONNECT) {
+		session_why(s, "unsupported SOCKS4 command 0x%02x", req.r_cmd);
+		session_reply(s, S5_REP_BADCMD, NULL);
+		return;
+	}
+	if (session_allowed(s) == -1)
+		return;
+	cmd_connect(s);
+}

@@ -1,0 +1,121 @@
+/*
+ * serve5.c: a SOCKS5 session (RFC 1928): greeting and method choice,
+ * then the request, handed to the command's handler.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "conf.h"
+#include "proto.h"
+#include "session.h"
+
+struct command {
+	uint8_t		 cmd;
+	void		(*handler)(struct session *);
+};
+
+static const struct command commands[] = {
+	{ S5_CMD_CONNECT,	cmd_connect },
+	{ 0,			NULL }
+};
+
+static ssize_t
+parse_greeting(const uint8_t *buf, size_t len, void *out)
+{
+	return s5_parse_greeting(buf, len, out);
+}
+
+static ssize_t
+parse_request(const uint8_t *buf, size_t len, void *out)
+{
+	return s5_parse_request(buf, len, out);
+}
+
+/* The first of our methods, in our order, that the client offers. */
+static uint8_t
+choose_method(const struct sockd_conf *c, const struct s5_greeting *g)
+{
+	int	 i;
+
+	for (i = 0; i < c->c_nmethods; i++)
+		if (s5_greeting_has(g, c->c_methods[i]))
+			return c->c_methods[i];
+	return S5_METHOD_NOACCEPT;
+}
+
+static int
+negotiate(struct session *s)
+{
+	struct s5_greeting	 g;
+	uint8_t			 answer[2] = { SOCKS5_VERSION, 0 };
+	ssize_t			 n;
+
+	n = session_read_msg(s, parse_greeting, &g);
+	if (n == SR_CLIENT)
+		return -1;
+	if (n == P_BADVER) {
+		session_why(s, "bad version in greeting");
+		return -1;
+	}
+	answer[1] = n == P_BAD ? S5_METHOD_NOACCEPT : choose_method(s->s_conf, &g);
+	if (session_send(s, answer, sizeof(answer)) == -1)
+		return -1;
+	s->s_method = answer[1];
+	if (answer[1] == S5_METHOD_NOACCEPT) {
+		session_why(s, n == P_BAD ? "greeting offers no methods" :
+		    "no acceptable authentication method");
+		return -1;
+	}
+	if (answer[1] == S5_METHOD_PASSWORD)
+		return auth_userpass(s);
+	return 0;
+}
+
+/* Read the request; on a malformed one, answer it and return -1. */
+static int
+read_request(struct session *s, struct s5_request *req)
+{
+	ssize_t	 n;
+
+	n = session_read_msg(s, parse_request, req);
+	if (n > 0) {
+		s->s_cmd = req->r_cmd;
+		s->s_dst = req->r_dst;
+		return 0;
+	}
+	if (n == P_BADVER)
+		session_why(s, "bad version in request");
+	else if (n == P_BADATYP) {
+		session_why(s, "unknown address type");
+		session_reply(s, S5_REP_BADATYP, NULL);
+	} else if (n == P_BAD) {
+		session_why(s, "malformed request");
+		session_reply(s, S5_REP_FAIL, NULL);
+	}
+	return -1;
+}
+
+void
+socks5_serve(struct session *s)
+{
+	const struct command	*c;
+	struct s5_request	 req;
+
+	if (negotiate(s) == -1)
+		return;
+	s->s_state = SS_REQUEST;
+	if (read_request(s, &req) == -1)
+		return;
+	for (c = commands; c->handler != NULL; c++)
+		if (c->cmd == req.r_cmd)
+			break;
+	if (c->handler == NULL) {
+		session_why(s, "unsupported command 0x%02x", req.r_cmd);
+		session_reply(s, S5_REP_BADCMD, NULL);
+		return;
+	}
+	if (session_allowed(s) == -1)
+		return;
+	c->handler(s);
+}

@@ -1,0 +1,209 @@
+/*
+ * session.c: a session's life: the first byte picks the protocol, the
+ * protocol code negotiates and acts, and the end is one log line.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "log.h"
+#include "netio.h"
+#include "relay.h"
+#include "session.h"
+
+void
+session_init(struct session *s, const struct sockd_conf *conf, int cfd,
+    uint64_t id)
+{
+	uint8_t	*buf = s->s_buf, *buf2 = s->s_buf2;
+	size_t	 size = s->s_bufsize;
+	void	(*on_signal)(void) = s->s_on_signal;
+	socklen_t sl;
+
+	memset(s, 0, sizeof(*s));
+	s->s_buf = buf;
+	s->s_buf2 = buf2;
+	s->s_bufsize = size;
+	s->s_on_signal = on_signal;
+	s->s_id = id;
+	s->s_conf = conf;
+	s->s_cfd = cfd;
+	s->s_tfd = -1;
+	s->s_rep = -1;
+	s->s_start = now_ms();
+	s->s_deadline = s->s_start + conf->c_negotiate_timeout * 1000LL;
+	sl = sizeof(s->s_client);
+	getpeername(cfd, (struct sockaddr *)&s->s_client, &sl);
+	addr_unmap(&s->s_client);
+	sl = sizeof(s->s_local);
+	getsockname(cfd, (struct sockaddr *)&s->s_local, &sl);
+}
+
+void
+session_why(struct session *s, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (s->s_why[0] != '\0')
+		return;		/* the first reason is the real one */
+	va_start(ap, fmt);
+	vsnprintf(s->s_why, sizeof(s->s_why), fmt, ap);
+	va_end(ap);
+}
+
+int
+session_send(struct session *s, const void *buf, size_t len)
+{
+	int64_t	 deadline = now_ms() + s->s_conf->c_negotiate_timeout * 1000LL;
+	int	 rc;
+
+	if ((rc = write_deadline(s->s_cfd, buf, len, deadline)) == 0)
+		return 0;
+	session_why(s, rc == NETIO_TIMEOUT ? "timeout writing to client" :
+	    "client write error");
+	return -1;
+}
+
+/* Send a reply in the session's protocol version; rep is S5_REP_*. */
+int
+session_reply(struct session *s, uint8_t rep, const struct sockaddr *bnd)
+{
+	uint8_t	 buf[S5_REPLY_MAX];
+	size_t	 len;
+
+	s->s_rep = rep;
+	if (s->s_version == SOCKS4_VERSION)
+		len = s4_build_reply(buf, sizeof(buf),
+		    rep == S5_REP_OK ? S4_REP_OK : S4_REP_FAIL, bnd);
+	else
+		len = s5_build_reply(buf, sizeof(buf), rep, bnd);
+	return session_send(s, buf, len);
+}
+
+/* Relay until the end, with what the client pipelined sent first. */
+void
+session_relay(struct session *s)
+{
+	struct relay	 r;
+
+	s->s_state = SS_RELAY;
+	relay_init(&r, s->s_cfd, s->s_tfd, s->s_buf, s->s_buf2, s->s_bufsize);
+	r.r_dir[0].rd_off = s->s_off;
+	r.r_dir[0].rd_len = s->s_len - s->s_off;
+	r.r_idle_ms = s->s_conf->c_idle_timeout * 1000;
+	r.r_on_signal = s->s_on_signal;
+	relay_run(&r);
+	s->s_bytes_out = r.r_dir[0].rd_bytes;
+	s->s_bytes_in = r.r_dir[1].rd_bytes;
+	session_why(s, "%s", r.r_why);
+}
+
+/* Read more of what the client sends: 0, or SR_CLIENT after logging why. */
+static int
+session_fill(struct session *s)
+{
+	ssize_t	 n;
+
+	if (s->s_len == s->s_bufsize) {
+		session_why(s, "negotiation too long");
+		return SR_CLIENT;
+	}
+	n = read_deadline(s->s_cfd, s->s_buf + s->s_len,
+	    s->s_bufsize - s->s_len, s->s_deadline);
+	if (n > 0) {
+		s->s_len += n;
+		return 0;
+	}
+	if (n == 0)
+		session_why(s, "client closed during negotiation");
+	else if (n == NETIO_TIMEOUT)
+		session_why(s, "negotiation timeout");
+	else
+		session_why(s, "client read error");
+	return SR_CLIENT;
+}
+
+/*
+ * Read from the client until parse() accepts a whole message: >0 the
+ * bytes it took, a P_* code, or SR_CLIENT when the client failed us.
+ */
+ssize_t
+session_read_msg(struct session *s, msg_parser parse, void *out)
+{
+	ssize_t	 n;
+
+	for (;;) {
+		n = parse(s->s_buf + s->s_off, s->s_len - s->s_off, out);
+		if (n > 0)
+			s->s_off += n;
+		if (n != P_MORE)
+			return n;
+		if (session_fill(s) != 0)
+			return SR_CLIENT;
+	}
+}
+
+static void
+session_log(struct session *s)
+{
+	char	 client[ADDR_STRLEN], peer[ADDR_STRLEN], dst[4 * 256 + 8];
+	char	 user[4 * 256 + 1];
+	int64_t	 ms = now_ms() - s->s_start;
+	char	 rep[32];
+
+	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
+	addr_ntop((struct sockaddr *)&s->s_peer, peer, sizeof(peer));
+	socks_addr_str(&s->s_dst, dst, sizeof(dst));
+	log_printable(user, sizeof(user), s->s_user, strlen(s->s_user));
+	if (s->s_rep < 0)
+		snprintf(rep, sizeof(rep), "-");
+	else
+		snprintf(rep, sizeof(rep), "0x%02x(%s)", s->s_rep,
+		    s5_rep_str(s->s_rep));
+	log_info("session %016llx: client=%s version=%d user=%s cmd=%s "
+	    "target=%s connected=%s reply=%s bytes_out=%llu bytes_in=%llu "
+	    "duration=%lld.%03llds end=\"%s\"", (unsigned long long)s->s_id,
+	    client, s->s_version, user[0] ? user : "-",
+	    s->s_cmd ? s5_cmd_str(s->s_cmd) : "-", dst, peer, rep,
+	    (unsigned long long)s->s_bytes_out,
+	    (unsigned long long)s->s_bytes_in, (long long)(ms / 1000),
+	    (long long)(ms % 1000), s->s_why[0] ? s->s_why : "-");
+}
+
+static void
+session_end(struct session *s)
+{
+	s->s_state = SS_DONE;
+	session_log(s);
+	if (s->s_tfd != -1)
+		close(s->s_tfd);
+	close(s->s_cfd);
+	s->s_tfd = s->s_cfd = -1;
+}
+
+void
+session_run(struct session *s)
+{
+	int	 v;
+
+	set_nonblock(s->s_cfd, 1);
+	set_nodelay(s->s_cfd);
+	if (session_fill(s) == 0) {
+		v = s->s_version = s->s_buf[0];
+		if (v == SOCKS5_VERSION)
+			socks5_serve(s);
+		else if (v == SOCKS4_VERSION && s->s_conf->c_socks4)
+			socks4_serve(s);
+		else if (v == SOCKS4_VERSION)
+			session_why(s, "SOCKS4 is disabled");
+		else
+			session_why(s, "not SOCKS: first byte 0x%02x", v);
+	}
+	session_end(s);
+}

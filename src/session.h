@@ -1,0 +1,73 @@
+/* session.h: one client's session from its first byte to its log line. */
+#ifndef SOCKD_SESSION_H
+#define SOCKD_SESSION_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct sockd_conf;
+
+enum session_state {
+	SS_NEGOTIATE,	/* greeting, method, authentication */
+	SS_REQUEST,	/* reading and acting on the request */
+	SS_RELAY,	/* carrying bytes */
+	SS_DONE
+};
+
+struct session {
+	uint64_t		 s_id;
+	const struct sockd_conf	*s_conf;
+	enum session_state	 s_state;
+	int			 s_cfd;		/* client */
+	int			 s_tfd;		/* target */
+	struct sockaddr_storage	 s_client;
+	struct sockaddr_storage	 s_local;	/* where the client came in */
+	int			 s_version;	/* 4 or 5 */
+	uint8_t			 s_method;
+	uint8_t			 s_cmd;
+	char			 s_user[256];
+	struct socks_addr	 s_dst;		/* as requested */
+	struct sockaddr_storage	 s_peer;	/* as connected */
+	int			 s_rep;		/* reply sent, -1: none */
+	uint64_t		 s_bytes_out;	/* client to target */
+	uint64_t		 s_bytes_in;	/* target to client */
+	int64_t			 s_start;	/* ms, monotonic */
+	int64_t			 s_deadline;	/* negotiation deadline */
+	char			 s_why[128];	/* why it ended */
+
+	uint8_t			*s_buf;		/* client bytes, then relay */
+	size_t			 s_bufsize;
+	size_t			 s_off;		/* parsed up to here */
+	size_t			 s_len;		/* read up to here */
+	uint8_t			*s_buf2;	/* relay: target to client */
+	void			(*s_on_signal)(void);
+};
+
+#define SR_CLIENT	(-10)	/* the client closed, failed or timed out */
+
+typedef ssize_t (*msg_parser)(const uint8_t *, size_t, void *);
+
+void	session_init(struct session *, const struct sockd_conf *, int,
+	    uint64_t);
+void	session_run(struct session *);
+void	session_why(struct session *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	session_send(struct session *, const void *, size_t);
+int	session_reply(struct session *, uint8_t, const struct sockaddr *);
+void	session_relay(struct session *);
+ssize_t	session_read_msg(struct session *, msg_parser, void *);
+
+/* the protocols (socks5.c, socks4.c) and commands (cmd_*.c) */
+void	socks5_serve(struct session *);
+void	socks4_serve(struct session *);
+void	cmd_connect(struct session *);
+
+/* policy.c: the rules; auth.c: authentication */
+int	session_allowed(struct session *);
+int	session_addr_filter(const struct sockaddr *, void *);
+int	auth_userpass(struct session *);
+
+#endif

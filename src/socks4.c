@@ -1,0 +1,90 @@
+/*
+ * socks4.c: SOCKS4 and SOCKS4a requests and replies.  Pure, like socks5.c.
+ *
+ * +----+----+----+----+----+----+----+----+----+....+----+
+ * | VN | CD | DSTPORT |      DSTIP        | USERID  |NULL|
+ * +----+----+----+----+----+----+----+----+----+....+----+
+ *    1    1      2              4           variable   1
+ * 4a: DSTIP 0.0.0.x (x != 0), then the host name and a NUL after USERID.
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "proto.h"
+
+/* A NUL-terminated field of at most max bytes; P_MORE or P_BAD. */
+static ssize_t
+parse_cstr(const uint8_t *buf, size_t len, char *dst, size_t max)
+{
+	const uint8_t	*nul;
+	size_t		 n;
+
+	nul = memchr(buf, '\0', len < max ? len : max);
+	if (nul == NULL)
+		return len < max ? P_MORE : P_BAD;
+	n = nul - buf;
+	memcpy(dst, buf, n);
+	dst[n] = '\0';
+	return n + 1;
+}
+
+ssize_t
+s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
+{
+	struct sockaddr_in	*sin;
+	ssize_t			 u, h;
+	int			 is4a;
+
+	if (len < 1)
+		return P_MORE;
+	if (buf[0] != SOCKS4_VERSION)
+		return P_BADVER;
+	if (len < 8)
+		return P_MORE;
+	memset(r, 0, sizeof(*r));
+	r->r_cmd = buf[1];
+	r->r_dst.sa_port = (uint16_t)(buf[2] << 8 | buf[3]);
+	if ((u = parse_cstr(buf + 8, len - 8, r->r_userid, 256)) <= 0)
+		return u;
+	is4a = buf[4] == 0 && buf[5] == 0 && buf[6] == 0 && buf[7] != 0;
+	if (!is4a) {
+		sin = (struct sockaddr_in *)&r->r_dst.sa_addr;
+		r->r_dst.sa_atyp = S5_ATYP_IPV4;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, buf + 4, 4);
+		sin->sin_port = htons(r->r_dst.sa_port);
+		return 8 + u;
+	}
+	r->r_dst.sa_atyp = S5_ATYP_NAME;
+	h = parse_cstr(buf + 8 + u, len - 8 - u, r->r_dst.sa_name,
+	    S5_MAXNAME + 1);
+	if (h <= 0)
+		return h;
+	if (h == 1)
+		return P_BAD;	/* empty host name */
+	return 8 + u + h;
+}
+
+/*
+ * +----+----+----+----+----+----+----+----+
+ * | VN | CD | DSTPORT |      DSTIP        |
+ * VN is 0 in replies; the address is meaningful for BIND only.
+ */
+size_t
+s4_build_reply(uint8_t *buf, size_t len, uint8_t rep,
+    const struct sockaddr *bnd)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)bnd;
+
+	if (len < 8)
+		return 0;
+	memset(buf, 0, 8);
+	buf[1] = rep;
+	if (bnd != NULL && bnd->sa_family == AF_INET) {
+		memcpy(buf + 2, &sin->sin_port, 2);
+		memcpy(buf + 4, &sin->sin_addr, 4);
+	}
+	return 8;
+}

@@ -1,0 +1,374 @@
+/*
+ * check_proto.c: the SOCKS parsers and builders on byte vectors, with
+ * the RFC's dissection beside each.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "proto.h"
+
+struct vec {
+	const char	*name;
+	const uint8_t	*bytes;
+	size_t		 len;
+	ssize_t		 want;	/* full-length result */
+};
+
+#define V(name, want, ...) { name, (const uint8_t[]){ __VA_ARGS__ }, \
+	sizeof((const uint8_t[]){ __VA_ARGS__ }), want }
+
+static const struct vec greetings[] = {
+	/* VER NMETHODS METHODS */
+	V("no auth", 3, 0x05, 0x01, 0x00),
+	V("none and password", 4, 0x05, 0x02, 0x00, 0x02),
+	V("gssapi only", 3, 0x05, 0x01, 0x01),
+	V("socks4 byte", P_BADVER, 0x04, 0x01, 0x00),
+	V("http", P_BADVER, 'G', 'E', 'T'),
+	V("zero methods", P_BAD, 0x05, 0x00),
+};
+
+static const struct vec requests[] = {
+	/* VER CMD RSV ATYP DST.ADDR DST.PORT */
+	V("connect ipv4", 10, 0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, 0x00, 0x50),
+	V("connect name", 16, 0x05, 0x01, 0x00, 0x03, 9, 'l', 'o', 'c', 'a',
+	    'l', 'h', 'o', 's', 't', 0x01, 0xbb),
+	V("connect ipv6", 22, 0x05, 0x01, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0, 1, 0x1f, 0x90),
+	V("bind", 10, 0x05, 0x02, 0x00, 0x01, 10, 0, 0, 1, 0x00, 0x15),
+	V("udp", 10, 0x05, 0x03, 0x00, 0x01, 0, 0, 0, 0, 0x00, 0x00),
+	V("unknown cmd parses", 10, 0x05, 0x09, 0x00, 0x01, 1, 2, 3, 4, 0, 1),
+	V("bad version", P_BADVER, 0x04, 0x01, 0x00, 0x01, 1, 2, 3, 4, 0, 1),
+	V("bad atyp", P_BADATYP, 0x05, 0x01, 0x00, 0x02, 1, 2, 3, 4, 0, 1),
+	V("empty name", P_BAD, 0x05, 0x01, 0x00, 0x03, 0, 0x00, 0x50),
+	V("NUL in name", P_BAD, 0x05, 0x01, 0x00, 0x03, 3, 'a', 0, 'b', 0, 80),
+};
+
+static const struct vec userpass[] = {
+	/* VER ULEN UNAME PLEN PASSWD */
+	V("alice/secret", 14, 0x01, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e',
+	    'c', 'r', 'e', 't'),
+	V("version 2", P_BADVER, 0x02, 1, 'a', 1, 'b'),
+	V("empty user", P_BAD, 0x01, 0, 1, 'b'),
+	V("empty password", P_BAD, 0x01, 1, 'a', 0),
+};
+
+static const struct vec socks4[] = {
+	/* VN CD DSTPORT DSTIP USERID NULL [HOST NULL] */
+	V("socks4 connect", 9, 0x04, 0x01, 0x00, 0x50, 127, 0, 0, 1, 0),
+	V("socks4 userid", 12, 0x04, 0x01, 0x00, 0x50, 127, 0, 0, 1, 'b',
+	    'o', 'b', 0),
+	V("socks4a name", 14, 0x04, 0x01, 0x00, 0x50, 0, 0, 0, 1, 0, 'h',
+	    'o', 's', 't', 0),
+	V("socks4a empty name", P_BAD, 0x04, 0x01, 0x00, 0x50, 0, 0, 0, 1, 0,
+	    0),
+	V("socks5 byte", P_BADVER, 0x05, 0x01, 0x00, 0x50, 127, 0, 0, 1, 0),
+};
+
+static ssize_t
+p_greeting(const uint8_t *b, size_t l)
+{
+	struct s5_greeting g;
+
+	return s5_parse_greeting(b, l, &g);
+}
+
+static ssize_t
+p_request(const uint8_t *b, size_t l)
+{
+	struct s5_request r;
+
+	return s5_parse_request(b, l, &r);
+}
+
+static ssize_t
+p_userpass(const uint8_t *b, size_t l)
+{
+	struct s5_userpass u;
+
+	return s5_parse_userpass(b, l, &u);
+}
+
+static ssize_t
+p_socks4(const uint8_t *b, size_t l)
+{
+	struct s4_request r;
+
+	return s4_parse_request(b, l, &r);
+}
+
+/*
+ * Whole message: the expected result.  Every proper prefix: P_MORE, or
+ * the same error once the bad byte is in.  Each copy is exactly sized on
+ * the heap so that a read past the end is caught by ASan.
+ */
+static void
+run_vec(const struct vec *v, ssize_t (*parse)(const uint8_t *, size_t))
+{
+	size_t	 i;
+	ssize_t	 n;
+	uint8_t	*copy;
+
+	for (i = 0; i <= v->len; i++) {
+		copy = malloc(i ? i : 1);
+		memcpy(copy, v->bytes, i);
+		n = parse(copy, i);
+		free(copy);
+		if (i == v->len)
+			ck_assert_msg(n == v->want, "%s: got %zd want %zd",
+			    v->name, n, v->want);
+		else
+			ck_assert_msg(n == P_MORE || (v->want < 0 && n == v->want),
+			    "%s: prefix %zu gave %zd", v->name, i, n);
+	}
+}
+
+START_TEST(test_greetings)
+{
+	run_vec(&greetings[_i], p_greeting);
+}
+END_TEST
+
+START_TEST(test_requests)
+{
+	run_vec(&requests[_i], p_request);
+}
+END_TEST
+
+START_TEST(test_userpass)
+{
+	run_vec(&userpass[_i], p_userpass);
+}
+END_TEST
+
+START_TEST(test_socks4)
+{
+	run_vec(&socks4[_i], p_socks4);
+}
+END_TEST
+
+START_TEST(test_request_fields)
+{
+	const uint8_t	 b[] = { 0x05, 0x01, 0x00, 0x03, 9, 'l', 'o', 'c',
+	    'a', 'l', 'h', 'o', 's', 't', 0x01, 0xbb, 'x', 'y' };
+	struct s5_request r;
+
+	/* trailing (pipelined) bytes are not consumed */
+	ck_assert_int_eq(s5_parse_request(b, sizeof(b), &r), 16);
+	ck_assert_int_eq(r.r_cmd, S5_CMD_CONNECT);
+	ck_assert_int_eq(r.r_dst.sa_atyp, S5_ATYP_NAME);
+	ck_assert_str_eq(r.r_dst.sa_name, "localhost");
+	ck_assert_int_eq(r.r_dst.sa_port, 443);
+}
+END_TEST
+
+START_TEST(test_name_255)
+{
+	uint8_t			 b[4 + 1 + 255 + 2];
+	struct s5_request	 r;
+
+	memcpy(b, "\x05\x01\x00\x03", 4);
+	b[4] = 255;
+	memset(b + 5, 'a', 255);
+	b[260] = 0;
+	b[261] = 80;
+	ck_assert_int_eq(s5_parse_request(b, sizeof(b), &r), sizeof(b));
+	ck_assert_uint_eq(strlen(r.r_dst.sa_name), 255);
+	ck_assert_int_eq(s5_parse_request(b, sizeof(b) - 1, &r), P_MORE);
+}
+END_TEST
+
+START_TEST(test_ipv6_fields)
+{
+	const uint8_t	 b[] = { 0x05, 0x01, 0x00, 0x04, 0x20, 0x01, 0x0d,
+	    0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x1f, 0x90 };
+	struct s5_request r;
+	char		 s[ADDR_STRLEN];
+
+	ck_assert_int_eq(s5_parse_request(b, sizeof(b), &r), sizeof(b));
+	addr_ntop((struct sockaddr *)&r.r_dst.sa_addr, s, sizeof(s));
+	ck_assert_str_eq(s, "[2001:db8::1]:8080");
+}
+END_TEST
+
+START_TEST(test_reply_ipv4)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	uint8_t			 buf[S5_REPLY_MAX];
+	const uint8_t		 want[] = { 0x05, 0x00, 0x00, 0x01, 10, 1, 2,
+	    3, 0x04, 0x38 };
+
+	ck_assert_int_eq(addr_parse_hostport("10.1.2.3:1080", &ss, &sl), 0);
+	ck_assert_uint_eq(s5_build_reply(buf, sizeof(buf), 0,
+	    (struct sockaddr *)&ss), sizeof(want));
+	ck_assert_mem_eq(buf, want, sizeof(want));
+}
+END_TEST
+
+START_TEST(test_reply_ipv6_and_none)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	uint8_t			 buf[S5_REPLY_MAX];
+	const uint8_t		 none[] = { 0x05, 0x05, 0x00, 0x01, 0, 0, 0, 0,
+	    0, 0 };
+
+	ck_assert_int_eq(addr_parse_hostport("[::1]:80", &ss, &sl), 0);
+	ck_assert_uint_eq(s5_build_reply(buf, sizeof(buf), 0,
+	    (struct sockaddr *)&ss), 22);
+	ck_assert_int_eq(buf[3], S5_ATYP_IPV6);
+	ck_assert_int_eq(buf[19], 1);
+	ck_assert_int_eq(buf[21], 80);
+	ck_assert_uint_eq(s5_build_reply(buf, sizeof(buf), 5, NULL), 10);
+	ck_assert_mem_eq(buf, none, sizeof(none));
+	ck_assert_uint_eq(s5_build_reply(buf, 5, 0, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_socks4_reply)
+{
+	uint8_t	 buf[8];
+	const uint8_t want[] = { 0, 91, 0, 0, 0, 0, 0, 0 };
+
+	ck_assert_uint_eq(s4_build_reply(buf, sizeof(buf), S4_REP_FAIL, NULL),
+	    8);
+	ck_assert_mem_eq(buf, want, 8);
+}
+END_TEST
+
+START_TEST(test_udphdr)
+{
+	const uint8_t	 b[] = { 0, 0, 0, 0x01, 127, 0, 0, 1, 0, 53, 'q' };
+	const uint8_t	 frag[] = { 0, 0, 1, 0x01, 127, 0, 0, 1, 0, 53 };
+	const uint8_t	 rsv[] = { 0, 1, 0, 0x01, 127, 0, 0, 1, 0, 53 };
+	struct s5_udphdr u;
+	uint8_t		 out[S5_UDPHDR_MAX];
+
+	ck_assert_int_eq(s5_parse_udphdr(b, sizeof(b), &u), 10);
+	ck_assert_int_eq(u.u_frag, 0);
+	ck_assert_int_eq(u.u_dst.sa_port, 53);
+	ck_assert_int_eq(s5_parse_udphdr(frag, sizeof(frag), &u), 10);
+	ck_assert_int_eq(u.u_frag, 1);
+	ck_assert_int_eq(s5_parse_udphdr(rsv, sizeof(rsv), &u), P_BAD);
+	ck_assert_uint_eq(s5_build_udphdr(out, sizeof(out),
+	    (struct sockaddr *)&u.u_dst.sa_addr), 10);
+	ck_assert_mem_eq(out, b, 10);
+	ck_assert_int_eq(s5_parse_udphdr(b, 9, &u), P_BAD);
+}
+END_TEST
+
+struct cidr_case {
+	const char	*cidr;
+	const char	*addr;
+	int		 match;
+};
+
+static const struct cidr_case cidrs[] = {
+	{ "10.0.0.0/8", "10.255.1.2", 1 },
+	{ "10.0.0.0/8", "11.0.0.1", 0 },
+	{ "192.168.1.0/25", "192.168.1.127", 1 },
+	{ "192.168.1.0/25", "192.168.1.128", 0 },
+	{ "127.0.0.1", "127.0.0.1", 1 },
+	{ "127.0.0.1", "127.0.0.2", 0 },
+	{ "0/0", "1.2.3.4", 1 },
+	{ "0/0", "2001:db8::1", 1 },
+	{ "10.0.0.0/8", "::ffff:10.1.1.1", 1 },
+	{ "2001:db8::/32", "2001:db8:ffff::1", 1 },
+	{ "2001:db8::/32", "2001:db9::1", 0 },
+	{ "::1", "::1", 1 },
+	{ "::1", "127.0.0.1", 0 },
+	{ "0.0.0.0/0", "::1", 1 },
+};
+
+START_TEST(test_cidr)
+{
+	const struct cidr_case	*c = &cidrs[_i];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	struct cidr		 cd;
+
+	ck_assert_int_eq(cidr_parse(c->cidr, &cd), 0);
+	ck_assert_int_eq(addr_parse_ip(c->addr, &ss, &sl), 0);
+	ck_assert_msg(cidr_match(&cd, (struct sockaddr *)&ss) == c->match,
+	    "%s in %s", c->addr, c->cidr);
+}
+END_TEST
+
+START_TEST(test_cidr_bad)
+{
+	static const char *bad[] = { "10.0.0.0/33", "10.0.0/8", "::/129",
+	    "x", "10.0.0.0/", "10.0.0.0/-1", "" };
+	struct cidr	 cd;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(cidr_parse(bad[i], &cd) == -1, "%s", bad[i]);
+}
+END_TEST
+
+START_TEST(test_hostport)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	char			 s[ADDR_STRLEN];
+
+	ck_assert_int_eq(addr_parse_hostport("127.0.0.1:1080", &ss, &sl), 0);
+	ck_assert_str_eq(addr_ntop((struct sockaddr *)&ss, s, sizeof(s)),
+	    "127.0.0.1:1080");
+	ck_assert_int_eq(addr_parse_hostport("[::1]:1080", &ss, &sl), 0);
+	ck_assert_str_eq(addr_ntop((struct sockaddr *)&ss, s, sizeof(s)),
+	    "[::1]:1080");
+	ck_assert_int_eq(addr_parse_hostport("*:1080", &ss, &sl), 0);
+	ck_assert_int_eq(addr_parse_hostport("::1:1080", &ss, &sl), -1);
+	ck_assert_int_eq(addr_parse_hostport("1.2.3.4:65536", &ss, &sl), -1);
+	ck_assert_int_eq(addr_parse_hostport("1.2.3.4", &ss, &sl), -1);
+	ck_assert_int_eq(addr_parse_hostport("name:80", &ss, &sl), -1);
+}
+END_TEST
+
+static Suite *
+proto_suite(void)
+{
+	Suite	*s = suite_create("proto");
+	TCase	*tc = tcase_create("parsers");
+
+	tcase_add_loop_test(tc, test_greetings, 0,
+	    sizeof(greetings) / sizeof(greetings[0]));
+	tcase_add_loop_test(tc, test_requests, 0,
+	    sizeof(requests) / sizeof(requests[0]));
+	tcase_add_loop_test(tc, test_userpass, 0,
+	    sizeof(userpass) / sizeof(userpass[0]));
+	tcase_add_loop_test(tc, test_socks4, 0,
+	    sizeof(socks4) / sizeof(socks4[0]));
+	tcase_add_test(tc, test_request_fields);
+	tcase_add_test(tc, test_name_255);
+	tcase_add_test(tc, test_ipv6_fields);
+	tcase_add_test(tc, test_reply_ipv4);
+	tcase_add_test(tc, test_reply_ipv6_and_none);
+	tcase_add_test(tc, test_socks4_reply);
+	tcase_add_test(tc, test_udphdr);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("addresses");
+	tcase_add_loop_test(tc, test_cidr, 0, sizeof(cidrs) / sizeof(cidrs[0]));
+	tcase_add_test(tc, test_cidr_bad);
+	tcase_add_test(tc, test_hostport);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(proto_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

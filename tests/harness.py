@@ -1,0 +1,316 @@
+"""harness.py: start a real sockd on a free loopback port and talk to it.
+
+Shared by the integration tests (tests/t_*.py).  Every wait is bounded in
+count and time; every process started here is stopped at exit.
+"""
+import atexit
+import hashlib
+import http.server
+import os
+import pwd
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP_BUILDDIR = os.environ.get("TOP_BUILDDIR", os.path.join(os.path.dirname(__file__), ".."))
+TOP_SRCDIR = os.environ.get("TOP_SRCDIR", os.path.join(os.path.dirname(__file__), ".."))
+SOCKD = os.environ.get("SOCKD", os.path.join(TOP_BUILDDIR, "src", "sockd"))
+
+_procs = []
+failures = 0
+passes = 0
+
+
+def _cleanup():
+    for p in _procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+atexit.register(_cleanup)
+
+
+def check(cond, what):
+    """Record one assertion; keep going so one run shows every failure."""
+    global failures, passes
+    if cond:
+        passes += 1
+        print("ok - %s" % what)
+    else:
+        failures += 1
+        print("FAIL - %s" % what)
+    sys.stdout.flush()
+    return cond
+
+
+def finish():
+    print("%d passed, %d failed" % (passes, failures))
+    sys.exit(1 if failures else 0)
+
+
+def free_port(family=socket.AF_INET, kind=socket.SOCK_STREAM):
+    host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+    with socket.socket(family, kind) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def tmpdir():
+    """A scratch directory the daemon can read after it drops to nobody."""
+    d = tempfile.mkdtemp(prefix="sockd-test-")
+    os.chmod(d, 0o755)
+    atexit.register(lambda: subprocess.call(["rm", "-rf", d]))
+    return d
+
+
+def run_as_user():
+    """Config lines for the run-as user: nobody when root, else ignored."""
+    if os.geteuid() == 0:
+        group = "nogroup"
+        try:
+            import grp
+            grp.getgrnam(group)
+        except KeyError:
+            group = "nobody"
+        return 'user = "nobody"\ngroup = "%s"\n' % group
+    return 'user = "%s"\n' % pwd.getpwuid(os.geteuid()).pw_name
+
+
+class Sockd:
+    """A sockd started in the foreground (-d) with its log captured."""
+
+    def __init__(self, body, port=None, listen=None, workers=4, extra_args=()):
+        self.dir = tmpdir()
+        self.port = port or free_port()
+        listen = listen or ['127.0.0.1:%d' % self.port]
+        self.conf = os.path.join(self.dir, "sockd.conf")
+        self.logfile = os.path.join(self.dir, "sockd.log")
+        self.pidfile = os.path.join(self.dir, "run", "sockd.pid")
+        text = "listen = { %s }\n" % ", ".join('"%s"' % l for l in listen)
+        text += run_as_user()
+        text += 'log = "stderr"\nlog-level = "debug"\n'
+        text += 'pidfile = "%s"\n' % self.pidfile
+        text += "workers = %d\n" % workers
+        text += body
+        self.write_conf(text)
+        self.extra_args = list(extra_args)
+        self.proc = None
+
+    def write_conf(self, text):
+        with open(self.conf, "w") as f:
+            f.write(text)
+        os.chmod(self.conf, 0o644)
+
+    def check_conf(self):
+        r = subprocess.run([SOCKD, "-n", "-f", self.conf], capture_output=True,
+                           text=True, timeout=10)
+        return r.returncode, r.stdout + r.stderr
+
+    def start(self, wait=True):
+        self.log = open(self.logfile, "w")
+        self.proc = subprocess.Popen([SOCKD, "-d", "-f", self.conf] + self.extra_args,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        _procs.append(self.proc)
+        if wait:
+            self.wait_log("started", 10)
+        return self
+
+    def wait_log(self, needle, timeout=10, count=1):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.logtext().count(needle) >= count:
+                return True
+            if self.proc and self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        return False
+
+    def logtext(self):
+        with open(self.logfile, errors="replace") as f:
+            return f.read()
+
+    def session_lines(self):
+        return [l for l in self.logtext().splitlines() if " session " in l]
+
+    def workers(self):
+        """pids of the master's live children."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
+                             capture_output=True, text=True).stdout
+        return [int(x) for x in out.split()]
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def connect(port, host="127.0.0.1", timeout=10):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect((host, port))
+    return s
+
+
+def recv_exact(s, n, timeout=10):
+    s.settimeout(timeout)
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def recv_all(s, timeout=10):
+    """Everything until EOF; None when the peer stays silent past timeout."""
+    s.settimeout(timeout)
+    buf = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return buf
+            buf += chunk
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        return buf
+
+
+def s5_addr(host, port):
+    """ATYP, DST.ADDR, DST.PORT for an address or a name."""
+    try:
+        return b"\x01" + socket.inet_pton(socket.AF_INET, host) + struct.pack("!H", port)
+    except OSError:
+        pass
+    try:
+        return b"\x04" + socket.inet_pton(socket.AF_INET6, host) + struct.pack("!H", port)
+    except OSError:
+        pass
+    h = host.encode()
+    return b"\x03" + bytes([len(h)]) + h + struct.pack("!H", port)
+
+
+def s5_reply(s, timeout=10):
+    """Read a SOCKS5 reply: (REP, BND host, BND port) or None."""
+    head = recv_exact(s, 4, timeout)
+    if len(head) < 4:
+        return None
+    atyp = head[3]
+    if atyp == 1:
+        raw = recv_exact(s, 6, timeout)
+        return head[1], socket.inet_ntop(socket.AF_INET, raw[:4]), struct.unpack("!H", raw[4:])[0]
+    if atyp == 4:
+        raw = recv_exact(s, 18, timeout)
+        return head[1], socket.inet_ntop(socket.AF_INET6, raw[:16]), struct.unpack("!H", raw[16:])[0]
+    return head[1], None, None
+
+
+def s5_connect(port, host, dport, proxy="127.0.0.1", methods=b"\x00", userpass=None):
+    """Greeting, optional RFC 1929 login, CONNECT: (socket, reply)."""
+    s = connect(port, proxy)
+    s.sendall(b"\x05" + bytes([len(methods)]) + methods)
+    m = recv_exact(s, 2)
+    if len(m) < 2 or m[1] == 0xFF:
+        return s, None
+    if m[1] == 2:
+        u, p = userpass
+        s.sendall(b"\x01" + bytes([len(u)]) + u + bytes([len(p)]) + p)
+        a = recv_exact(s, 2)
+        if len(a) < 2 or a[1] != 0:
+            return s, None
+    s.sendall(b"\x05\x01\x00" + s5_addr(host, dport))
+    return s, s5_reply(s)
+
+
+class EchoServer:
+    """A TCP echo server on loopback (IPv4 or IPv6), in a thread."""
+
+    def __init__(self, family=socket.AF_INET):
+        host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(256)
+        self.port = self.sock.getsockname()[1]
+        self.host = host
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._echo, args=(c,), daemon=True).start()
+
+    def _echo(self, c):
+        c.settimeout(30)
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                c.sendall(d)
+            c.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        c.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
+class HttpServer:
+    """Serves a directory over HTTP on loopback, in a thread."""
+
+    def __init__(self, directory, family=socket.AF_INET):
+        handler = lambda *a, **kw: _QuietHandler(*a, directory=directory, **kw)
+
+        class Server(http.server.ThreadingHTTPServer):
+            address_family = family
+
+        host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+        self.httpd = Server((host, 0), handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def make_file(directory, name, size):
+    path = os.path.join(directory, name)
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path, sha256_file(path)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def curl(*args, timeout=60):
+    """Run curl; (exit code, stdout bytes)."""
+    r = subprocess.run(["curl", "-s", "-S", "--max-time", str(timeout)] + list(args),
+                       capture_output=True, timeout=timeout + 10)
+    return r.returncode, r.stdout

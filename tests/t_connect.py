@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""CONNECT with real clients: curl downloads, IPv6, half-close, pipelining,
+the session log line."""
+import re
+import socket
+import time
+
+from harness import *
+
+d = tmpdir()
+big, big_sum = make_file(d, "big.bin", 5 * 1024 * 1024)
+http4 = HttpServer(d)
+http6 = HttpServer(d, socket.AF_INET6)
+echo = EchoServer()
+
+port6 = free_port(socket.AF_INET6)
+port4 = free_port()
+sd = Sockd("", port=port4, listen=["127.0.0.1:%d" % port4, "[::1]:%d" % port6])
+rc, out = sd.check_conf()
+check(rc == 0 and "configuration OK" in out, "sockd -n accepts the test config")
+sd.start()
+
+url = "http://127.0.0.1:%d/big.bin" % http4.port
+rc, body = curl("--socks5", "127.0.0.1:%d" % sd.port, url)
+check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "curl --socks5: 5 MiB, sha256 matches")
+
+url = "http://localhost:%d/big.bin" % http4.port
+rc, body = curl("--socks5-hostname", "127.0.0.1:%d" % sd.port, url)
+check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "curl --socks5-hostname: sha256 matches")
+
+url = "http://[::1]:%d/big.bin" % http6.port
+rc, body = curl("--socks5", "127.0.0.1:%d" % sd.port, url)
+check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "IPv6 target through curl: sha256 matches")
+
+rc, body = curl("-x", "socks5h://[::1]:%d" % port6, "http://127.0.0.1:%d/big.bin" % http4.port)
+check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "IPv6 listener [::1]: sha256 matches")
+
+# Raw CONNECT: the reply carries the outgoing socket's address.
+s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+check(rep is not None and rep[0] == 0 and rep[1] == "127.0.0.1" and rep[2] > 0,
+      "CONNECT reply 0x00 with BND.ADDR/BND.PORT of the outgoing socket")
+# Half-close: the client ends its sending; the echo still comes back whole.
+payload = os.urandom(300000)
+s.sendall(payload)
+s.shutdown(socket.SHUT_WR)
+back = recv_all(s, 15)
+check(back == payload, "half-close: all bytes sent before SHUT_WR are echoed back")
+s.close()
+
+# Pipelined: greeting, request and data in one write.
+s = connect(sd.port)
+s.sendall(b"\x05\x01\x00" + b"\x05\x01\x00" + s5_addr("127.0.0.1", echo.port) + b"hello pipelined")
+m = recv_exact(s, 2)
+rep = s5_reply(s)
+check(m == b"\x05\x00" and rep and rep[0] == 0, "pipelined greeting+request accepted")
+check(recv_exact(s, 15) == b"hello pipelined", "data pipelined behind the request is relayed")
+s.close()
+
+# One byte at a time.
+s = connect(sd.port)
+msg = b"\x05\x01\x00" + b"\x05\x01\x00" + s5_addr("127.0.0.1", echo.port)
+for i in range(len(msg)):
+    s.sendall(msg[i:i + 1])
+    time.sleep(0.01)
+m = recv_exact(s, 2)
+rep = s5_reply(s)
+check(m == b"\x05\x00" and rep and rep[0] == 0, "greeting and request sent one byte at a time")
+s.close()
+
+# Domain name target.
+s, rep = s5_connect(sd.port, "localhost", echo.port)
+s.sendall(b"ping")
+check(rep and rep[0] == 0 and recv_exact(s, 4) == b"ping", "CONNECT to a name (localhost)")
+s.close()
+
+# IPv6 target address.
+echo6 = EchoServer(socket.AF_INET6)
+s, rep = s5_connect(sd.port, "::1", echo6.port)
+s.sendall(b"six")
+check(rep and rep[0] == 0 and recv_exact(s, 3) == b"six", "CONNECT to an IPv6 address")
+s.close()
+
+# Refused port.
+closed = free_port()
+s, rep = s5_connect(sd.port, "127.0.0.1", closed)
+check(rep is not None and rep[0] == 5, "a refused port gives REP 0x05")
+s.close()
+rc, _ = curl("--socks5", "127.0.0.1:%d" % sd.port, "http://127.0.0.1:%d/" % closed)
+check(rc == 97, "curl sees the refusal as a proxy handshake error (exit 97)")
+
+# A name that does not resolve.
+s, rep = s5_connect(sd.port, "no-such-host.invalid", 80)
+check(rep is not None and rep[0] == 4, "an unknown name gives REP 0x04")
+s.close()
+
+time.sleep(0.3)
+lines = sd.session_lines()
+ok = [l for l in lines if "target=localhost:%d" % echo.port in l]
+check(len(ok) == 1, "one session line for the name CONNECT")
+if ok:
+    l = ok[0]
+    check(re.search(r"session [0-9a-f]{16}: client=127\.0\.0\.1:\d+ ", l) is not None, "log: session id and client")
+    for field in ("cmd=connect", "connected=127.0.0.1:%d" % echo.port, "reply=0x00(succeeded)",
+                  "bytes_out=4", "bytes_in=4", "duration=", 'end="closed"'):
+        check(field in l, "log line has %s" % field)
+check(any("reply=0x05(connection refused)" in l and "end=\"connect failed" in l for l in lines),
+      "log: refused connect logged with its reason")
+check(any("reply=0x04" in l and "name not found" in l for l in lines), "log: unknown name logged")
+
+# A peer-supplied name is made printable in the log.
+s, rep = s5_connect(sd.port, "bad\x01name\"x", 80)
+s.close()
+time.sleep(0.3)
+check(any("bad\\x01name\\x22x" in l for l in sd.session_lines()), "log: peer-supplied name made printable")
+
+check(sd.stop() == 0, "SIGTERM: exit status 0")
+check(not os.path.exists(sd.pidfile), "SIGTERM: pidfile removed")
+finish()
