@@ -17,3 +17,14 @@ session_addr_filter(const struct sockaddr *sa, void *arg)
 {
 	return 0;
 }
+
+/*
+ * Traffic coming back in: a connection to a BIND socket (cmd is
+ * RULE_CMD_BINDREPLY) or a datagram to a UDP association
+ * (RULE_CMD_UDPREPLY) from the address from.  0: allowed.
+ */
+int
+session_reply_allowed(struct session *s, int cmd, const struct sockaddr *from)
+{
+	return 0;
+}

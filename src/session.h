@@ -68,6 +68,11 @@ void	cmd_connect(struct session *);
 /* policy.c: the rules; auth.c: authentication */
 int	session_allowed(struct session *);
 int	session_addr_filter(const struct sockaddr *, void *);
+int	session_reply_allowed(struct session *, int, const struct sockaddr *);
 int	auth_userpass(struct session *);
+
+/* rule commands beyond S5_CMD_*: traffic coming back in */
+#define RULE_CMD_BINDREPLY	0x10
+#define RULE_CMD_UDPREPLY	0x11
 
 #endif
