@@ -28,3 +28,14 @@ session_reply_allowed(struct session *s, int cmd, const struct sockaddr *from)
 {
 	return 0;
 }
+
+/*
+ * A UDP association's datagram from the client to the resolved address
+ * dst: checked against the socks rules as command udpassociate, once per
+ * datagram.  0: allowed.  (Stub: the rules fill it in.)
+ */
+int
+session_udp_dst_allowed(struct session *s, const struct sockaddr *dst)
+{
+	return 0;
+}

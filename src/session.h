@@ -69,6 +69,7 @@ void	cmd_connect(struct session *);
 int	session_allowed(struct session *);
 int	session_addr_filter(const struct sockaddr *, void *);
 int	session_reply_allowed(struct session *, int, const struct sockaddr *);
+int	session_udp_dst_allowed(struct session *, const struct sockaddr *);
 int	auth_userpass(struct session *);
 
 /* rule commands beyond S5_CMD_*: traffic coming back in */
