@@ -1,0 +1,182 @@
+/*
+ * check_conf.c: sockd.conf parsing: good files become the right struct,
+ * and each kind of error is reported with its file and line.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "proto.h"
+
+static char	 conf_path[] = "/tmp/check_conf.XXXXXX";
+static char	 err_path[] = "/tmp/check_conf_err.XXXXXX";
+
+/* Write text to a temp file, load it, and keep stderr for inspection. */
+static struct sockd_conf *
+load(const char *text)
+{
+	struct sockd_conf	*c;
+	FILE			*f;
+	int			 fd;
+
+	strcpy(conf_path, "/tmp/check_conf.XXXXXX");
+	strcpy(err_path, "/tmp/check_conf_err.XXXXXX");
+	fd = mkstemp(conf_path);
+	ck_assert_int_ne(fd, -1);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	fd = mkstemp(err_path);
+	fflush(stderr);
+	ck_assert_ptr_nonnull(freopen(err_path, "w", stderr));
+	close(fd);
+	c = conf_load(conf_path);
+	fflush(stderr);
+	unlink(conf_path);
+	return c;
+}
+
+/* The errors printed by the last load(). */
+static char *
+errors(void)
+{
+	static char	 buf[4096];
+	FILE		*f = fopen(err_path, "r");
+	size_t		 n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(err_path);
+	return buf;
+}
+
+START_TEST(test_defaults)
+{
+	struct sockd_conf *c = load("");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_nlisten, 1);
+	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1080");
+	ck_assert_int_eq(c->c_workers, 8);
+	ck_assert_int_eq(c->c_negotiate_timeout, 10);
+	ck_assert_int_eq(c->c_nmethods, 1);
+	ck_assert_int_eq(c->c_methods[0], S5_METHOD_NONE);
+	ck_assert_int_eq(c->c_socks4, 1);
+	ck_assert_int_eq(c->c_log_stderr, 0);
+	conf_free(c);
+	errors();
+}
+END_TEST
+
+START_TEST(test_values)
+{
+	struct sockd_conf *c = load(
+	    "# comment\n"
+	    "listen = { \"127.0.0.1:1080\", \"[::1]:1081\", \"*:1082\" }\n"
+	    "user = \"nobody\"\n"
+	    "workers = 3\n"
+	    "negotiate-timeout = 5\n"
+	    "idle-timeout = 60\n"
+	    "methods = { \"password\", \"none\" }\n"
+	    "socks4 = false\n"
+	    "log = \"stderr\"\n"
+	    "log-level = \"debug\"\n"
+	    "pidfile = \"\"\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_nlisten, 3);
+	ck_assert_str_eq(c->c_listen[1].la_str, "[::1]:1081");
+	ck_assert_str_eq(c->c_listen[2].la_str, "0.0.0.0:1082");
+	ck_assert_str_eq(c->c_user, "nobody");
+	ck_assert_int_eq(c->c_workers, 3);
+	ck_assert_int_eq(c->c_negotiate_timeout, 5);
+	ck_assert_int_eq(c->c_idle_timeout, 60);
+	ck_assert_int_eq(c->c_nmethods, 2);
+	ck_assert_int_eq(c->c_methods[0], S5_METHOD_PASSWORD);
+	ck_assert_int_eq(c->c_methods[1], S5_METHOD_NONE);
+	ck_assert_int_eq(c->c_socks4, 0);
+	ck_assert_int_eq(c->c_log_stderr, 1);
+	ck_assert_ptr_null(c->c_pidfile);
+	conf_free(c);
+	errors();
+}
+END_TEST
+
+struct bad_case {
+	const char	*text;
+	const char	*line;		/* ":N:" expected in the message */
+	const char	*words;		/* and this */
+};
+
+static const struct bad_case bad[] = {
+	{ "workers = 2\nfoo = 1\n", ":2:", "foo" },
+	{ "\nlisten = { \"1.2.3.4\" }\n", ":2:", "ADDRESS:PORT" },
+	{ "listen = { \"[::1]:70000\" }\n", ":1:", "listen" },
+	{ "listen = { \"::1:80\" }\n", ":1:", "listen" },
+	{ "\n\n\nworkers = 0\n", ":4:", "workers" },
+	{ "negotiate-timeout = -1\n", ":1:", "negotiate-timeout" },
+	{ "workers = many\n", ":1:", "workers" },
+	{ "methods = { \"gssapi\" }\n", ":1:", "gssapi" },
+	{ "methods = { \"none\", \"none\" }\n", ":1:", "twice" },
+	{ "log = \"file\"\n", ":1:", "log" },
+	{ "log-facility = \"kern0\"\n", ":1:", "facility" },
+	{ "log-level = \"loud\"\n", ":1:", "level" },
+	{ "socks4 = maybe\n", ":1:", "socks4" },
+	{ "workers = 1\nuser = \"x\"\nlisten = {\n", ":", "" },
+	{ "workers = 300\nmax-workers = 10\n", "", "max-workers" },
+};
+
+START_TEST(test_errors)
+{
+	const struct bad_case	*b = &bad[_i];
+	struct sockd_conf	*c = load(b->text);
+	char			*e = errors();
+
+	ck_assert_msg(c == NULL, "accepted: %s", b->text);
+	ck_assert_msg(strstr(e, b->line) != NULL, "no '%s' in: %s", b->line, e);
+	ck_assert_msg(strstr(e, b->words) != NULL, "no '%s' in: %s", b->words,
+	    e);
+	ck_assert_msg(strstr(e, "/tmp/check_conf.") != NULL, "no file in %s", e);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	ck_assert_ptr_null(conf_load("/nonexistent/sockd.conf"));
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite	*s = suite_create("conf");
+	TCase	*tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_values);
+	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(conf_suite());
+	int	 failed;
+
+	log_init("check_conf", 1, 0);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
