@@ -156,6 +156,20 @@ addr_unmap(struct sockaddr_storage *ss)
 	memcpy(ss, &sin, sizeof(sin));
 }
 
+/* 0.0.0.0, :: or no address at all: "any host" in a SOCKS request. */
+int
+addr_is_unspecified(const struct sockaddr *sa)
+{
+	static const uint8_t	 zero[16];
+
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == 0;
+	if (sa->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    zero, 16) == 0;
+	return 1;
+}
+
 static const uint8_t *
 addr_bytes(const struct sockaddr *sa, int *family)
 {

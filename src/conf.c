@@ -21,6 +21,7 @@
 #define DEFAULT_PASSWD		SYSCONFDIR "/sockd.passwd"
 
 static int	validate_listen(cfg_t *, cfg_opt_t *);
+static int	validate_external(cfg_t *, cfg_opt_t *);
 static int	validate_positive(cfg_t *, cfg_opt_t *);
 static int	validate_nonneg(cfg_t *, cfg_opt_t *);
 static int	validate_methods(cfg_t *, cfg_opt_t *);
@@ -64,6 +65,7 @@ struct validator {
 
 static const struct validator validators[] = {
 	{ "listen", validate_listen },
+	{ "external", validate_external },
 	{ "workers", validate_positive },
 	{ "min-spare-workers", validate_nonneg },
 	{ "max-spare-workers", validate_positive },
@@ -112,6 +114,20 @@ validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 		}
 	}
 	return 0;
+}
+
+/* The BIND address: "" (the route's choice) or a numeric address. */
+static int
+validate_external(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	const char		*s = last_str(opt);
+
+	if (s == NULL || *s == '\0' || addr_parse_ip(s, &ss, &len) == 0)
+		return 0;
+	cfg_error(cfg, "external: '%s' is not an IPv4 or IPv6 address", s);
+	return -1;
 }
 
 static int

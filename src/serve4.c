@@ -11,6 +11,18 @@
 #include "proto.h"
 #include "session.h"
 
+struct command {
+	uint8_t		 cmd;
+	void		(*handler)(struct session *);
+};
+
+/* SOCKS4 has CONNECT and BIND; the same handlers as SOCKS5. */
+static const struct command commands[] = {
+	{ S5_CMD_CONNECT,	cmd_connect },
+	{ S5_CMD_BIND,		cmd_bind },
+	{ 0,			NULL }
+};
+
 static ssize_t
 parse_request(const uint8_t *buf, size_t len, void *out)
 {
@@ -20,6 +32,7 @@ parse_request(const uint8_t *buf, size_t len, void *out)
 void
 socks4_serve(struct session *s)
 {
+	const struct command	*c;
 	struct s4_request	 req;
 	ssize_t			 n;
 
@@ -36,12 +49,15 @@ socks4_serve(struct session *s)
 	s->s_dst = req.r_dst;
 	log_printable(s->s_user, sizeof(s->s_user), req.r_userid,
 	    strlen(req.r_userid));
-	if (req.r_cmd != S5_CMD_CONNECT) {
+	for (c = commands; c->handler != NULL; c++)
+		if (c->cmd == req.r_cmd)
+			break;
+	if (c->handler == NULL) {
 		session_why(s, "unsupported SOCKS4 command 0x%02x", req.r_cmd);
 		session_reply(s, S5_REP_BADCMD, NULL);
 		return;
 	}
 	if (session_allowed(s) == -1)
 		return;
-	cmd_connect(s);
+	c->handler(s);
 }

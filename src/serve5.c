@@ -17,6 +17,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ S5_CMD_CONNECT,	cmd_connect },
+	{ S5_CMD_BIND,		cmd_bind },
+	{ S5_CMD_UDP,		cmd_udp },
 	{ 0,			NULL }
 };
 

@@ -149,14 +149,31 @@ session_read_msg(struct session *s, msg_parser parse, void *out)
 	}
 }
 
+/* The UDP ASSOCIATE fields of the log line, "" for other commands. */
+static void
+session_log_udp(struct session *s, char *buf, size_t len)
+{
+	char	 relay[ADDR_STRLEN];
+
+	buf[0] = '\0';
+	if (s->s_cmd != S5_CMD_UDP || s->s_version != SOCKS5_VERSION)
+		return;
+	addr_ntop((struct sockaddr *)&s->s_relay, relay, sizeof(relay));
+	snprintf(buf, len, " relay=%s dgrams_out=%llu dgrams_in=%llu "
+	    "dropped=%llu", relay, (unsigned long long)s->s_dgrams_out,
+	    (unsigned long long)s->s_dgrams_in,
+	    (unsigned long long)s->s_dropped);
+}
+
 static void
 session_log(struct session *s)
 {
 	char	 client[ADDR_STRLEN], peer[ADDR_STRLEN], dst[4 * 256 + 8];
 	char	 user[4 * 256 + 1];
 	int64_t	 ms = now_ms() - s->s_start;
-	char	 rep[32];
+	char	 rep[32], udp[128];
 
+	session_log_udp(s, udp, sizeof(udp));
 	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
 	addr_ntop((struct sockaddr *)&s->s_peer, peer, sizeof(peer));
 	socks_addr_str(&s->s_dst, dst, sizeof(dst));
@@ -167,12 +184,12 @@ session_log(struct session *s)
 		snprintf(rep, sizeof(rep), "0x%02x(%s)", s->s_rep,
 		    s5_rep_str(s->s_rep));
 	log_info("session %016llx: client=%s version=%d user=%s cmd=%s "
-	    "target=%s connected=%s reply=%s bytes_out=%llu bytes_in=%llu "
+	    "target=%s connected=%s reply=%s bytes_out=%llu bytes_in=%llu%s "
 	    "duration=%lld.%03llds end=\"%s\"", (unsigned long long)s->s_id,
 	    client, s->s_version, user[0] ? user : "-",
 	    s->s_cmd ? s5_cmd_str(s->s_cmd) : "-", dst, peer, rep,
 	    (unsigned long long)s->s_bytes_out,
-	    (unsigned long long)s->s_bytes_in, (long long)(ms / 1000),
+	    (unsigned long long)s->s_bytes_in, udp, (long long)(ms / 1000),
 	    (long long)(ms % 1000), s->s_why[0] ? s->s_why : "-");
 }
 

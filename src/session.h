@@ -38,6 +38,12 @@ struct session {
 	int64_t			 s_deadline;	/* negotiation deadline */
 	char			 s_why[128];	/* why it ended */
 
+	/* UDP ASSOCIATE only; bytes are payload bytes */
+	struct sockaddr_storage	 s_relay;	/* the relay socket */
+	uint64_t		 s_dgrams_out;	/* client to destinations */
+	uint64_t		 s_dgrams_in;	/* destinations to client */
+	uint64_t		 s_dropped;	/* not relayed */
+
 	uint8_t			*s_buf;		/* client bytes, then relay */
 	size_t			 s_bufsize;
 	size_t			 s_off;		/* parsed up to here */
@@ -64,6 +70,8 @@ ssize_t	session_read_msg(struct session *, msg_parser, void *);
 void	socks5_serve(struct session *);
 void	socks4_serve(struct session *);
 void	cmd_connect(struct session *);
+void	cmd_bind(struct session *);
+void	cmd_udp(struct session *);
 
 /* policy.c: the rules; auth.c: authentication */
 int	session_allowed(struct session *);

@@ -314,3 +314,82 @@ def curl(*args, timeout=60):
     r = subprocess.run(["curl", "-s", "-S", "--max-time", str(timeout)] + list(args),
                        capture_output=True, timeout=timeout + 10)
     return r.returncode, r.stdout
+
+
+class UdpEchoServer:
+    """A UDP echo server on loopback, in a thread; it keeps what it got.
+
+    both=True binds 127.0.0.1 and [::1] on the same port, so a name that
+    resolves to either family reaches it."""
+
+    def __init__(self, family=socket.AF_INET, both=False):
+        self.received = []      # (payload, sender) in arrival order
+        self.lock = threading.Lock()
+        for _ in range(50):
+            self.socks = []
+            try:
+                self._bind(family, both)
+                break
+            except OSError:
+                for s in self.socks:
+                    s.close()
+        else:
+            raise OSError("no UDP port free on both families")
+        self.host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+        for s in self.socks:
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    def _bind(self, family, both):
+        fams = [socket.AF_INET, socket.AF_INET6] if both else [family]
+        port = 0
+        for fam in fams:
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            self.socks.append(s)
+            s.bind(("::1" if fam == socket.AF_INET6 else "127.0.0.1", port))
+            port = s.getsockname()[1]
+        self.port = port
+
+    def _serve(self, s):
+        while True:
+            try:
+                d, a = s.recvfrom(65535)
+                with self.lock:
+                    self.received.append((d, a))
+                s.sendto(d, a)
+            except OSError:
+                return
+
+    def count(self, payload=None):
+        with self.lock:
+            return len([r for r in self.received if payload is None or r[0] == payload])
+
+
+def s5_open(port, proxy="127.0.0.1"):
+    """A SOCKS5 connection past the greeting (method "none")."""
+    s = connect(port, proxy)
+    s.sendall(b"\x05\x01\x00")
+    if recv_exact(s, 2) != b"\x05\x00":
+        return None
+    return s
+
+
+def s5_request(s, cmd, host, port):
+    """Send a request (1 CONNECT, 2 BIND, 3 UDP ASSOCIATE); the reply."""
+    s.sendall(b"\x05" + bytes([cmd]) + b"\x00" + s5_addr(host, port))
+    return s5_reply(s)
+
+
+def s5_udp_header(host, port, frag=0):
+    """RSV RSV FRAG ATYP DST.ADDR DST.PORT of a UDP ASSOCIATE datagram."""
+    return b"\x00\x00" + bytes([frag]) + s5_addr(host, port)
+
+
+def s5_udp_parse(d):
+    """(host, port, payload) of a datagram from the relay, or None."""
+    if len(d) < 10 or d[:3] != b"\x00\x00\x00":
+        return None
+    if d[3] == 1:
+        return socket.inet_ntop(socket.AF_INET, d[4:8]), struct.unpack("!H", d[8:10])[0], d[10:]
+    if d[3] == 4 and len(d) >= 22:
+        return socket.inet_ntop(socket.AF_INET6, d[4:20]), struct.unpack("!H", d[20:22])[0], d[22:]
+    return None

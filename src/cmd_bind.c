@@ -1,0 +1,286 @@
+/*
+ * cmd_bind.c: the BIND command, for SOCKS5 and SOCKS4.  Listen on the
+ * address the proxy uses toward DST.ADDR (or the configured external
+ * one), reply with it, wait for one connection from the expected host
+ * while watching the control connection, reply with the peer, relay.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "connect.h"
+#include "log.h"
+#include "netio.h"
+#include "proto.h"
+#include "session.h"
+
+#define BW_CLIENT	(-1)	/* the client closed or failed: no reply */
+#define BW_FAIL		(-2)	/* reply with bw_rep */
+
+/* The hosts allowed to connect in: NULL (*res) means any. */
+static int
+bind_expected(struct session *s, struct addrinfo **res)
+{
+	const char	*why;
+	uint8_t		 rep;
+
+	*res = NULL;
+	if (s->s_dst.sa_atyp != S5_ATYP_NAME &&
+	    addr_is_unspecified((struct sockaddr *)&s->s_dst.sa_addr))
+		return 0;
+	if (resolve_dst(&s->s_dst, SOCK_STREAM, res, &rep, &why) == 0)
+		return 0;
+	session_why(s, "BIND: %s", why);
+	session_reply(s, rep, NULL);
+	return -1;
+}
+
+/* The local address a connection to dst would leave from, port 0. */
+static int
+route_source(const struct sockaddr *dst, struct sockaddr_storage *src)
+{
+	struct sockaddr_storage	 to;
+	socklen_t		 sl = sizeof(*src);
+	int			 fd, rc;
+
+	memcpy(&to, dst, addr_len(dst));
+	if (addr_port((struct sockaddr *)&to) == 0)
+		addr_set_port((struct sockaddr *)&to, 9);	/* discard */
+	if ((fd = socket(dst->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	rc = connect(fd, (struct sockaddr *)&to, addr_len(dst));
+	if (rc == 0)
+		rc = getsockname(fd, (struct sockaddr *)src, &sl);
+	close(fd);
+	if (rc == 0)
+		addr_set_port((struct sockaddr *)src, 0);
+	return rc;
+}
+
+/*
+ * Where to listen: the external address when configured; else the
+ * route's source toward the first expected host; for "any host", the
+ * address the client came in on.
+ */
+static int
+bind_local(struct session *s, const struct addrinfo *exp,
+    struct sockaddr_storage *ss)
+{
+	const struct addrinfo	*ai = exp;
+	socklen_t		 sl;
+
+	if (s->s_conf->c_external != NULL)
+		return addr_parse_ip(s->s_conf->c_external, ss, &sl);
+	/* a SOCKS4 reply has room for IPv4 only */
+	while (s->s_version == SOCKS4_VERSION && ai != NULL &&
+	    ai->ai_family != AF_INET)
+		ai = ai->ai_next;
+	if (ai != NULL)
+		return route_source(ai->ai_addr, ss);
+	if (exp != NULL)
+		return route_source(exp->ai_addr, ss);
+	memcpy(ss, &s->s_local, sizeof(*ss));
+	addr_unmap(ss);
+	addr_set_port((struct sockaddr *)ss, 0);
+	return 0;
+}
+
+static int
+bind_listen(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr	*sa = (const struct sockaddr *)ss;
+	int			 fd, on = 1;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	if (sa->sa_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		    sizeof(on));
+	if (bind(fd, sa, addr_len(sa)) == -1 || listen(fd, 1) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Open the listening socket and send the first reply: its fd, or -1. */
+static int
+bind_open(struct session *s, const struct addrinfo *exp)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 a[ADDR_STRLEN];
+	int			 fd, err;
+
+	if (bind_local(s, exp, &ss) == -1 || (fd = bind_listen(&ss)) == -1) {
+		err = errno;
+		session_why(s, "BIND: no listening socket: %s", strerror(err));
+		session_reply(s, errno_to_rep(err), NULL);
+		return -1;
+	}
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	if (s->s_version == SOCKS4_VERSION && ss.ss_family != AF_INET) {
+		close(fd);
+		session_why(s, "BIND: SOCKS4 needs an IPv4 address");
+		session_reply(s, S5_REP_NETUNREACH, NULL);
+		return -1;
+	}
+	log_debug("session %016llx: BIND listening on %s",
+	    (unsigned long long)s->s_id,
+	    addr_ntop((struct sockaddr *)&ss, a, sizeof(a)));
+	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&ss) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The client spoke while we wait: keep its bytes for the relay. */
+static int
+bind_client_read(struct session *s)
+{
+	ssize_t	 n;
+
+	n = read(s->s_cfd, s->s_buf + s->s_len, s->s_bufsize - s->s_len);
+	if (n > 0) {
+		s->s_len += n;
+		return 0;
+	}
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	session_why(s, n == 0 ? "client closed while waiting for the BIND "
+	    "connection" : "client read error while waiting for the BIND "
+	    "connection");
+	return -1;
+}
+
+/*
+ * Wait for one connection until the deadline, watching the client:
+ * the accepted fd, BW_CLIENT or BW_FAIL (*rep set).
+ */
+static int
+bind_wait(struct session *s, int lfd, int64_t deadline, uint8_t *rep)
+{
+	struct pollfd	 pfd[2];
+	int		 n, fd;
+
+	for (;;) {
+		pfd[0].fd = lfd;
+		pfd[1].fd = s->s_len < s->s_bufsize ? s->s_cfd : -1;
+		pfd[0].events = pfd[1].events = POLLIN;
+		n = poll(pfd, 2, ms_left(deadline));
+		if (n == -1 && errno == EINTR) {
+			if (s->s_on_signal != NULL)
+				s->s_on_signal();
+			continue;
+		}
+		*rep = S5_REP_FAIL;
+		if (n == -1) {
+			session_why(s, "BIND: poll: %s", strerror(errno));
+			return BW_FAIL;
+		}
+		if (n == 0) {
+			*rep = S5_REP_TTLEXPIRED;
+			session_why(s, "BIND: no connection within bind-timeout");
+			return BW_FAIL;
+		}
+		if (pfd[1].revents != 0 && bind_client_read(s) == -1)
+			return BW_CLIENT;
+		if (pfd[0].revents == 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1)
+			return fd;
+		if (errno != EAGAIN && errno != ECONNABORTED && errno != EINTR) {
+			session_why(s, "BIND: accept: %s", strerror(errno));
+			return BW_FAIL;
+		}
+	}
+}
+
+/* By default only DST.ADDR may connect in; then the bindreply rules. */
+static int
+bind_peer_ok(struct session *s, const struct addrinfo *exp,
+    const struct sockaddr *peer)
+{
+	const struct addrinfo	*ai;
+	char			 a[ADDR_STRLEN];
+
+	for (ai = exp; ai != NULL; ai = ai->ai_next)
+		if (addr_equal_host(ai->ai_addr, peer))
+			break;
+	if (exp != NULL && ai == NULL) {
+		session_why(s, "BIND: connection from %s, not DST.ADDR",
+		    addr_ntop(peer, a, sizeof(a)));
+		return -1;
+	}
+	if (session_reply_allowed(s, RULE_CMD_BINDREPLY, peer) != 0) {
+		session_why(s, "BIND: connection from %s not allowed",
+		    addr_ntop(peer, a, sizeof(a)));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the first reply: the incoming connection, checked, or -1. */
+static int
+bind_accept(struct session *s, int lfd, const struct addrinfo *exp)
+{
+	int64_t		 deadline;
+	socklen_t	 sl = sizeof(s->s_peer);
+	uint8_t		 rep;
+	int		 fd;
+
+	deadline = now_ms() + s->s_conf->c_bind_timeout * 1000LL;
+	fd = bind_wait(s, lfd, deadline, &rep);
+	if (fd == BW_CLIENT)
+		return -1;
+	if (fd == BW_FAIL) {
+		session_reply(s, rep, NULL);
+		return -1;
+	}
+	getpeername(fd, (struct sockaddr *)&s->s_peer, &sl);
+	addr_unmap(&s->s_peer);
+	if (bind_peer_ok(s, exp, (struct sockaddr *)&s->s_peer) == -1) {
+		close(fd);
+		session_reply(s, S5_REP_NOTALLOWED, NULL);
+		return -1;
+	}
+	return fd;
+}
+
+void
+cmd_bind(struct session *s)
+{
+	struct addrinfo	*exp;
+	int		 lfd, fd;
+
+	if (bind_expected(s, &exp) == -1)
+		return;
+	if ((lfd = bind_open(s, exp)) == -1) {
+		if (exp != NULL)
+			freeaddrinfo(exp);
+		return;
+	}
+	fd = bind_accept(s, lfd, exp);
+	close(lfd);
+	if (exp != NULL)
+		freeaddrinfo(exp);
+	if (fd == -1)
+		return;
+	s->s_tfd = fd;
+	set_nodelay(fd);
+	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&s->s_peer) == -1)
+		return;
+	session_relay(s);
+}

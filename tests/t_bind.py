@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""SOCKS5 BIND with a raw client: both replies, data both ways with a
+"remote" that connects in, a wrong remote refused, the timeout, the
+control connection closing while waiting, IPv6, names, `external`."""
+import socket
+import time
+
+from harness import *
+
+
+def remote_connect(host, port, src="127.0.0.1"):
+    """The "remote" host of a BIND: connect in from src."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    r = socket.socket(fam, socket.SOCK_STREAM)
+    r.settimeout(10)
+    r.bind((src, 0))
+    r.connect((host, port))
+    return r
+
+
+def bind_session(port, dst, dport=0, proxy="127.0.0.1"):
+    """Greeting and BIND request: (control socket, first reply)."""
+    s = s5_open(port, proxy)
+    return s, s5_request(s, 2, dst, dport)
+
+
+def log_line(sd, needle, timeout=5):
+    end = time.time() + timeout
+    while time.time() < end:
+        for l in sd.session_lines():
+            if needle in l:
+                return l
+        time.sleep(0.05)
+    return ""
+
+
+port6 = free_port(socket.AF_INET6)
+port4 = free_port()
+sd = Sockd("bind-timeout = 2\n", port=port4,
+           listen=["127.0.0.1:%d" % port4, "[::1]:%d" % port6])
+rc, out = sd.check_conf()
+check(rc == 0, "sockd -n accepts bind-timeout")
+sd.start()
+
+# The whole exchange: two replies, then a relay both ways.
+c, rep1 = bind_session(sd.port, "127.0.0.1", 21)
+check(rep1 is not None and rep1[0] == 0 and rep1[1] == "127.0.0.1" and rep1[2] > 0,
+      "first reply: REP 0x00, BND.ADDR 127.0.0.1 and a port")
+r = remote_connect(rep1[1], rep1[2])
+rep2 = s5_reply(c)
+check(rep2 is not None and rep2[0] == 0 and rep2[1] == "127.0.0.1" and rep2[2] == r.getsockname()[1],
+      "second reply: REP 0x00 with the remote's address and port")
+c.sendall(b"from client")
+check(recv_exact(r, 11) == b"from client", "client to remote")
+r.sendall(b"from remote!")
+check(recv_exact(c, 12) == b"from remote!", "remote to client")
+payload = os.urandom(200000)
+r.sendall(payload)
+r.shutdown(socket.SHUT_WR)
+check(recv_all(c, 10) == payload, "200000 bytes remote to client, then the remote's EOF")
+c.close()
+r.close()
+l = log_line(sd, "cmd=bind target=127.0.0.1:21 ")
+check("connected=127.0.0.1:%d" % rep2[2] in l and "reply=0x00" in l and
+      "bytes_out=11" in l and "bytes_in=%d" % (12 + len(payload)) in l,
+      "log: cmd=bind, the remote as connected=, the byte counts")
+
+# Data the client sends before the remote arrives is kept for it.
+c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
+c.sendall(b"early")
+time.sleep(0.2)
+r = remote_connect(rep1[1], rep1[2])
+rep2 = s5_reply(c)
+check(rep2 and rep2[0] == 0 and recv_exact(r, 5) == b"early",
+      "bytes sent before the second reply reach the remote")
+c.close()
+r.close()
+
+# A remote other than DST.ADDR is refused: REP 0x02, then close.
+c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
+r = remote_connect(rep1[1], rep1[2], src="127.0.0.2")
+rep2 = s5_reply(c)
+check(rep2 is not None and rep2[0] == 2, "a remote from 127.0.0.2 gets the client REP 0x02")
+check(recv_all(c, 5) == b"", "the control connection is closed after REP 0x02")
+try:
+    r.settimeout(5)
+    got = r.recv(10)
+except OSError:
+    got = b""
+check(got == b"", "the wrong remote's connection is closed")
+r.close()
+c.close()
+check("not DST.ADDR" in log_line(sd, "127.0.0.2"), "log: the wrong remote and why")
+
+# DST.ADDR 0.0.0.0: any remote may connect.
+c, rep1 = bind_session(sd.port, "0.0.0.0", 0)
+check(rep1 and rep1[0] == 0 and rep1[1] == "127.0.0.1",
+      "BIND 0.0.0.0: BND.ADDR is the address the client came in on")
+r = remote_connect(rep1[1], rep1[2], src="127.0.0.2")
+rep2 = s5_reply(c)
+check(rep2 and rep2[0] == 0 and rep2[1] == "127.0.0.2", "BIND 0.0.0.0 accepts a remote from 127.0.0.2")
+r.sendall(b"any")
+check(recv_exact(c, 3) == b"any", "and relays its bytes")
+c.close()
+r.close()
+
+# A name: resolved, and the remote must be one of its addresses.
+c, rep1 = bind_session(sd.port, "localhost", 0)
+ok = rep1 is not None and rep1[0] == 0
+r = remote_connect(rep1[1], rep1[2], src="::1" if ":" in rep1[1] else "127.0.0.1") if ok else None
+rep2 = s5_reply(c) if ok else None
+check(ok and rep2 and rep2[0] == 0, "BIND to a name (localhost): both replies")
+c.close()
+if r:
+    r.close()
+
+# IPv6: DST.ADDR ::1 gives a listening socket on [::1].
+c, rep1 = bind_session(sd.port, "::1", 0)
+check(rep1 and rep1[0] == 0 and rep1[1] == "::1", "BIND ::1: BND.ADDR is ::1")
+r = remote_connect("::1", rep1[2], src="::1")
+rep2 = s5_reply(c)
+check(rep2 and rep2[0] == 0 and rep2[1] == "::1" and rep2[2] == r.getsockname()[1],
+      "BIND ::1: second reply with the IPv6 remote")
+r.sendall(b"v6")
+check(recv_exact(c, 2) == b"v6", "BIND ::1: data flows")
+c.close()
+r.close()
+
+# Through the IPv6 listener.
+c, rep1 = bind_session(port6, "::", 0, proxy="::1")
+check(rep1 and rep1[0] == 0 and rep1[1] == "::1", "client on [::1], DST ::: BND.ADDR ::1")
+c.close()
+
+# No remote within bind-timeout: REP 0x06 after ~2 s.
+t0 = time.time()
+c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
+rep2 = s5_reply(c, 10)
+dt = time.time() - t0
+check(rep2 is not None and rep2[0] == 6 and 1.5 < dt < 6, "bind-timeout: REP 0x06 after %.1f s" % dt)
+c.close()
+check("no connection within bind-timeout" in log_line(sd, "reply=0x06"), "log: the bind timeout")
+
+# The control connection closing while waiting ends the BIND.
+c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
+c.close()
+l = log_line(sd, "client closed while waiting for the BIND connection")
+check("cmd=bind" in l and "reply=0x00" in l, "control closed while waiting: one log line")
+time.sleep(0.2)
+try:
+    remote_connect(rep1[1], rep1[2]).close()
+    refused = False
+except OSError:
+    refused = True
+check(refused, "control closed while waiting: the BIND port is closed")
+
+sd.stop()
+
+# external: the BIND socket listens there, whatever the route says.
+sd2 = Sockd('external = "127.0.0.3"\nbind-timeout = 5\n')
+check(sd2.check_conf()[0] == 0, "sockd -n accepts external = \"127.0.0.3\"")
+sd2.start()
+c, rep1 = bind_session(sd2.port, "127.0.0.1", 0)
+check(rep1 and rep1[0] == 0 and rep1[1] == "127.0.0.3", "external: BND.ADDR 127.0.0.3")
+r = remote_connect("127.0.0.3", rep1[2])
+rep2 = s5_reply(c)
+check(rep2 and rep2[0] == 0, "external: the remote connects in")
+c.close()
+r.close()
+sd2.stop()
+
+bad = Sockd('external = "eth0"\n')
+rc, out = bad.check_conf()
+check(rc != 0 and "external" in out, "external must be an address: %s" % out.strip())
+finish()

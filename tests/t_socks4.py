@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""SOCKS4 and 4a: curl --socks4/--socks4a downloads, raw CONNECT and
+BIND with replies 90/91, USERID logged, `socks4 = false`."""
+import socket
+import struct
+import time
+
+from harness import *
+
+
+def s4_request(port, cd, dport, ip="127.0.0.1", userid=b"", name=None):
+    """Send a SOCKS4 (or, with name, 4a) request: the socket."""
+    s = connect(port)
+    dstip = socket.inet_aton("0.0.0.1" if name else ip)
+    msg = b"\x04" + bytes([cd]) + struct.pack("!H", dport) + dstip + userid + b"\x00"
+    if name:
+        msg += name.encode() + b"\x00"
+    s.sendall(msg)
+    return s
+
+
+def s4_reply(s, timeout=10):
+    """(CD, DSTIP, DSTPORT) of an 8-byte reply, or None."""
+    r = recv_exact(s, 8, timeout)
+    if len(r) != 8 or r[0] != 0:
+        return None
+    return r[1], socket.inet_ntoa(r[4:8]), struct.unpack("!H", r[2:4])[0]
+
+
+def log_line(sd, needle, timeout=5):
+    end = time.time() + timeout
+    while time.time() < end:
+        for l in sd.session_lines():
+            if needle in l:
+                return l
+        time.sleep(0.05)
+    return ""
+
+
+d = tmpdir()
+big, big_sum = make_file(d, "big.bin", 2 * 1024 * 1024)
+http4 = HttpServer(d)
+echo = EchoServer()
+
+sd = Sockd("bind-timeout = 2\n")
+sd.start()
+
+url = "http://127.0.0.1:%d/big.bin" % http4.port
+rc, body = curl("--socks4", "127.0.0.1:%d" % sd.port, url)
+check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "curl --socks4: 2 MiB, sha256 matches")
+url = "http://localhost:%d/big.bin" % http4.port
+rc, body = curl("--socks4a", "127.0.0.1:%d" % sd.port, url)
+check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "curl --socks4a (name sent to the proxy): sha256 matches")
+check("version=4" in log_line(sd, "target=localhost:%d" % http4.port), "log: the 4a name as target, version=4")
+
+# Raw CONNECT with a USERID: reply 90, data, the USERID logged as user.
+s = s4_request(sd.port, 1, echo.port, userid=b"bob")
+rep = s4_reply(s)
+check(rep is not None and rep[0] == 90, "SOCKS4 CONNECT: reply 90")
+s.sendall(b"four")
+check(recv_exact(s, 4) == b"four", "SOCKS4 CONNECT: data echoed")
+s.close()
+check("user=bob " in log_line(sd, "target=127.0.0.1:%d" % echo.port), "log: USERID as user=bob")
+
+# A refused port: 91.
+s = s4_request(sd.port, 1, free_port())
+rep = s4_reply(s)
+check(rep is not None and rep[0] == 91, "SOCKS4 CONNECT to a closed port: reply 91")
+s.close()
+
+# An unknown command: 91.
+s = s4_request(sd.port, 3, 80)
+rep = s4_reply(s)
+check(rep is not None and rep[0] == 91, "SOCKS4 command 3: reply 91")
+s.close()
+
+# BIND: 90 with the listening address, then 90 with the remote's.
+s = s4_request(sd.port, 2, 21, userid=b"ftp")
+rep1 = s4_reply(s)
+check(rep1 is not None and rep1[0] == 90 and rep1[1] == "127.0.0.1" and rep1[2] > 0,
+      "SOCKS4 BIND: first reply 90 with DSTIP/DSTPORT to connect to")
+r = socket.create_connection((rep1[1], rep1[2]), timeout=10)
+rep2 = s4_reply(s)
+check(rep2 is not None and rep2[0] == 90 and rep2[1] == "127.0.0.1" and rep2[2] == r.getsockname()[1],
+      "SOCKS4 BIND: second reply 90 with the remote's address and port")
+r.sendall(b"220 hello\r\n")
+check(recv_exact(s, 11) == b"220 hello\r\n", "SOCKS4 BIND: remote to client")
+s.sendall(b"QUIT\r\n")
+check(recv_exact(r, 6) == b"QUIT\r\n", "SOCKS4 BIND: client to remote")
+s.close()
+r.close()
+check("cmd=bind" in log_line(sd, "user=ftp"), "log: SOCKS4 BIND session")
+
+# BIND, wrong remote: 91.
+s = s4_request(sd.port, 2, 21)
+rep1 = s4_reply(s)
+r = socket.socket()
+r.bind(("127.0.0.2", 0))
+r.settimeout(10)
+r.connect((rep1[1], rep1[2]))
+rep2 = s4_reply(s)
+check(rep2 is not None and rep2[0] == 91, "SOCKS4 BIND: a remote other than DSTIP gets reply 91")
+s.close()
+r.close()
+
+# 4a BIND with a name.
+s = s4_request(sd.port, 2, 21, name="localhost")
+rep1 = s4_reply(s)
+check(rep1 is not None and rep1[0] == 90 and rep1[1] == "127.0.0.1", "SOCKS4a BIND localhost: reply 90, 127.0.0.1")
+r = socket.create_connection((rep1[1], rep1[2]), timeout=10)
+rep2 = s4_reply(s)
+check(rep2 is not None and rep2[0] == 90, "SOCKS4a BIND: second reply 90")
+s.close()
+r.close()
+
+# BIND timeout: 91.
+s = s4_request(sd.port, 2, 21)
+rep1 = s4_reply(s)
+rep2 = s4_reply(s, 10)
+check(rep1 and rep1[0] == 90 and rep2 is not None and rep2[0] == 91, "SOCKS4 BIND timeout: reply 91")
+s.close()
+sd.stop()
+
+# socks4 = false: SOCKS4 requests are closed unanswered, SOCKS5 still works.
+off = Sockd("socks4 = false\n")
+check(off.check_conf()[0] == 0, "sockd -n accepts socks4 = false")
+off.start()
+s = s4_request(off.port, 1, echo.port)
+check(recv_all(s, 5) == b"", "socks4 = false: a SOCKS4 request is closed without a reply")
+s.close()
+check(log_line(off, "SOCKS4 is disabled") != "", "socks4 = false: logged")
+rc, _ = curl("--socks4", "127.0.0.1:%d" % off.port, "http://127.0.0.1:%d/big.bin" % http4.port)
+check(rc != 0, "socks4 = false: curl --socks4 fails")
+rc, body = curl("--socks5", "127.0.0.1:%d" % off.port, "http://127.0.0.1:%d/big.bin" % http4.port)
+check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "socks4 = false: SOCKS5 still works")
+off.stop()
+finish()

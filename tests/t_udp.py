@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""UDP ASSOCIATE through python3 PySocks and a raw client: echo to an
+IPv4 target, to `localhost` by name and to [::1]; fragments and other
+sources dropped; the association ends with its TCP connection or when
+idle; the counts in the session log line."""
+import socket
+import time
+
+import socks
+
+from harness import *
+
+
+def log_line(sd, needle, timeout=5):
+    end = time.time() + timeout
+    while time.time() < end:
+        for l in sd.session_lines():
+            if needle in l:
+                return l
+        time.sleep(0.05)
+    return ""
+
+
+def associate(port, dst="0.0.0.0", dport=0, proxy="127.0.0.1"):
+    """Control connection and relay address: (tcp, (host, port)) or None."""
+    c = s5_open(port, proxy)
+    rep = s5_request(c, 3, dst, dport)
+    if rep is None or rep[0] != 0:
+        return c, None
+    return c, (rep[1], rep[2])
+
+
+def udp_socket(family=socket.AF_INET, src=None):
+    u = socket.socket(family, socket.SOCK_DGRAM)
+    u.bind((src or ("::1" if family == socket.AF_INET6 else "127.0.0.1"), 0))
+    u.settimeout(5)
+    return u
+
+
+def recv_or_none(u, timeout=1.0):
+    u.settimeout(timeout)
+    try:
+        return u.recvfrom(65535)[0]
+    except socket.timeout:
+        return None
+
+
+def wait_count(echo, payload, n=1, timeout=3):
+    end = time.time() + timeout
+    while time.time() < end and echo.count(payload) < n:
+        time.sleep(0.05)
+    return echo.count(payload)
+
+
+echo = UdpEchoServer()
+echo6 = UdpEchoServer(socket.AF_INET6)
+echo_both = UdpEchoServer(both=True)
+port4 = free_port()
+port6 = free_port(socket.AF_INET6)
+sd = Sockd("udp-timeout = 30\n", port=port4,
+           listen=["127.0.0.1:%d" % port4, "[::1]:%d" % port6])
+check(sd.check_conf()[0] == 0, "sockd -n accepts udp-timeout")
+sd.start()
+
+# PySocks: its sendto/recvfrom speak UDP ASSOCIATE.
+p = socks.socksocket(socket.AF_INET, socket.SOCK_DGRAM)
+p.set_proxy(socks.SOCKS5, "127.0.0.1", sd.port)
+p.settimeout(5)
+p.sendto(b"x", ("127.0.0.1", echo.port))
+data, src = p.recvfrom(100)
+check(data == b"x" and src == ("127.0.0.1", echo.port), "PySocks: echo from 127.0.0.1 through the relay")
+p.sendto(b"by name", ("localhost", echo_both.port))
+data, src = p.recvfrom(100)
+check(data == b"by name" and src[1] == echo_both.port, "PySocks: echo from localhost by name")
+p.sendto(b"six", ("::1", echo6.port))
+data, src = p.recvfrom(100)
+check(data == b"six" and src[0] == "::1" and src[1] == echo6.port, "PySocks: IPv4 client, [::1] target")
+p.close()
+
+# A raw client: header bytes checked one by one.
+c, relay = associate(sd.port)
+check(relay is not None and relay[0] == "127.0.0.1" and relay[1] > 0,
+      "UDP ASSOCIATE: REP 0x00, BND 127.0.0.1 and a port")
+u = udp_socket()
+u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"raw v4", relay)
+d = recv_or_none(u, 5)
+check(d == b"\x00\x00\x00\x01\x7f\x00\x00\x01" + struct.pack("!H", echo.port) + b"raw v4",
+      "raw: reply header RSV FRAG ATYP=1 127.0.0.1 port, then the data")
+u.sendto(s5_udp_header("localhost", echo_both.port) + b"name", relay)
+d = s5_udp_parse(recv_or_none(u, 5) or b"")
+check(d is not None and d[0] in ("127.0.0.1", "::1") and d[1] == echo_both.port and d[2] == b"name",
+      "raw: a name (localhost) is resolved; the reply carries the address")
+u.sendto(s5_udp_header("::1", echo6.port) + b"to v6", relay)
+d = recv_or_none(u, 5)
+check(d == b"\x00\x00\x00\x04" + socket.inet_pton(socket.AF_INET6, "::1") +
+      struct.pack("!H", echo6.port) + b"to v6", "raw: [::1] target, reply header ATYP=4")
+big = os.urandom(60000)
+u.sendto(s5_udp_header("127.0.0.1", echo.port) + big, relay)
+d = s5_udp_parse(recv_or_none(u, 5) or b"")
+check(d is not None and d[2] == big, "raw: a 60000-byte datagram both ways")
+
+# Dropped: a fragment, a bad header, other sources.
+u.sendto(b"\x00\x00\x01" + s5_addr("127.0.0.1", echo.port) + b"frag1", relay)
+u.sendto(b"\x00\x00\x00\x02" + b"\x7f\x00\x00\x01\x00\x07" + b"badatyp", relay)
+u.sendto(b"\x00\x00", relay)
+check(recv_or_none(u, 1) is None and echo.count(b"frag1") == 0, "FRAG=1: dropped, nothing sent")
+other = udp_socket()    # the client's IP, another port
+other.sendto(s5_udp_header("127.0.0.1", echo.port) + b"other port", relay)
+stranger = udp_socket(src="127.0.0.2")
+stranger.sendto(s5_udp_header("127.0.0.1", echo.port) + b"stranger", relay)
+time.sleep(0.5)
+check(echo.count(b"other port") == 0, "a datagram from another port of the client's IP is dropped")
+check(echo.count(b"stranger") == 0, "a datagram from 127.0.0.2 is dropped")
+check(recv_or_none(other, 0.3) is None and recv_or_none(stranger, 0.3) is None,
+      "nothing goes back to other sources")
+u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"still", relay)
+check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"still"),
+      "the client's datagrams still flow after the drops")
+
+# The association ends with its TCP connection.
+c.close()
+l = log_line(sd, "relay=127.0.0.1:%d" % relay[1])
+check('end="control connection closed"' in l, "TCP closed: the association ends, one log line")
+for field in ("cmd=udpassociate", "target=0.0.0.0:0", "reply=0x00(succeeded)", "dgrams_out=5",
+              "dgrams_in=5", "dropped=5", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5),
+              "bytes_in=%d" % (6 + 4 + 5 + 60000 + 5)):
+    check(field in l, "log line has %s" % field)
+n = echo.count()
+u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"after", relay)
+time.sleep(0.5)
+check(echo.count() == n and recv_or_none(u, 0.3) is None, "after the TCP close nothing is relayed")
+u.close()
+other.close()
+stranger.close()
+
+# DST.ADDR/DST.PORT given: only that port may send.
+u = udp_socket()
+other = udp_socket()
+c, relay = associate(sd.port, "127.0.0.1", u.getsockname()[1])
+other.sendto(s5_udp_header("127.0.0.1", echo.port) + b"not the port", relay)
+u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"the port", relay)
+check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"the port"),
+      "DST.PORT given: datagrams from it are relayed")
+check(wait_count(echo, b"not the port", 1, 0.5) == 0, "DST.PORT given: another port is dropped")
+c.close()
+u.close()
+other.close()
+
+# An IPv6 client on the [::1] listener gets an IPv6 relay.
+c, relay = associate(port6, "::", 0, proxy="::1")
+check(relay is not None and relay[0] == "::1", "IPv6 client: relay on [::1]")
+u = udp_socket(socket.AF_INET6)
+u.sendto(s5_udp_header("::1", echo6.port) + b"v6 both", (relay[0], relay[1]))
+check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("::1", echo6.port, b"v6 both"), "IPv6 client to [::1]")
+u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"v6 to v4", (relay[0], relay[1]))
+check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"v6 to v4"),
+      "IPv6 client to an IPv4 target")
+c.close()
+u.close()
+sd.stop()
+
+# udp-timeout: an idle association ends.
+sd2 = Sockd("udp-timeout = 1\n")
+sd2.start()
+c, relay = associate(sd2.port)
+t0 = time.time()
+got = recv_all(c, 10)
+dt = time.time() - t0
+check(got == b"" and 0.8 < dt < 5, "udp-timeout = 1: the control connection is closed after %.1f s" % dt)
+check('end="idle timeout"' in log_line(sd2, "cmd=udpassociate"), "log: idle timeout")
+c.close()
+sd2.stop()
+finish()
