@@ -1,11 +1,156 @@
-/* auth.c: RFC 1929 username/password sub-negotiation for a session. */
+/*
+ * auth.c: RFC 1929 username/password sub-negotiation for a session, and
+ * the check of a login against the password table: crypt(3) unless the
+ * shared cache remembers it.
+ */
 #include "config.h"
 
+#ifdef HAVE_CRYPT_H
+#include <crypt.h>
+#endif
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "conf.h"
+#include "credcache.h"
+#include "log.h"
+#include "netio.h"
+#include "passwd.h"
 #include "session.h"
+
+#define AUTH_STATUS_OK		0x00
+#define AUTH_STATUS_FAIL	0x01
+
+static struct crypt_data	 auth_cd;	/* 32 KiB: not on the stack */
+
+static const char *auth_why[] = {
+	[AUTH_UNKNOWN] = "authentication failed: unknown user",
+	[AUTH_WRONG] = "authentication failed: wrong password",
+};
+
+/* Compare two strings in time that depends on their lengths only. */
+static int
+ct_streq(const char *a, const char *b)
+{
+	size_t		 la = strlen(a), lb = strlen(b), i;
+	unsigned char	 d = la != lb;
+
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)(i < lb ? b[i] : 0);
+	return d == 0;
+}
+
+/* Does pass hash to hash?  The work crypt(3) does is the same for all. */
+static int
+crypt_check(const char *pass, const char *hash)
+{
+	int	 ok;
+
+	ok = crypt_r(pass, hash, &auth_cd) != NULL &&
+	    auth_cd.output[0] != '*' && ct_streq(auth_cd.output, hash);
+	explicit_bzero(&auth_cd, sizeof(auth_cd));
+	return ok;
+}
+
+/* AUTH_OK, AUTH_CACHED, AUTH_UNKNOWN or AUTH_WRONG. */
+int
+auth_verify(const struct auth_db *ad, const char *user, const char *pass)
+{
+	const struct passwd_entry *e;
+
+	if ((e = passwd_find(ad->ad_passwd, user)) == NULL) {
+		crypt_check(pass, ad->ad_dummy);	/* spend the same time */
+		return AUTH_UNKNOWN;
+	}
+	if (credcache_lookup(ad->ad_cache, user, pass, e->pe_hash))
+		return AUTH_CACHED;
+	if (!crypt_check(pass, e->pe_hash))
+		return AUTH_WRONG;
+	credcache_store(ad->ad_cache, user, pass, e->pe_hash);
+	return AUTH_OK;
+}
+
+static ssize_t
+parse_userpass(const uint8_t *buf, size_t len, void *out)
+{
+	return s5_parse_userpass(buf, len, out);
+}
+
+/* Slow down guessing: wait the configured delay, within the deadline. */
+static void
+fail_delay(struct session *s)
+{
+	int64_t		 end = now_ms() + s->s_conf->c_pw_fail_delay;
+	struct timespec	 ts;
+	int		 left;
+
+	if (end > s->s_deadline)
+		end = s->s_deadline;
+	while ((left = ms_left(end)) > 0) {
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int
+auth_answer(struct session *s, uint8_t status)
+{
+	uint8_t	 reply[2] = { SOCKS5_AUTH_VERSION, status };
+
+	return session_send(s, reply, sizeof(reply));
+}
+
+/* Read the login; -1 after answering (and saying why) when it is bad. */
+static int
+auth_read(struct session *s, struct s5_userpass *u)
+{
+	size_t	 start = s->s_off;
+	ssize_t	 n;
+
+	n = session_read_msg(s, parse_userpass, u);
+	/* the password stays in no buffer but u */
+	if (n > 0) {
+		explicit_bzero(s->s_buf + start, n);
+		return 0;
+	}
+	explicit_bzero(s->s_buf + start, s->s_len - start);
+	if (n == P_BADVER)
+		session_why(s, "bad version in password negotiation");
+	else if (n == P_BAD)
+		session_why(s, "empty user name or password");
+	if (n == P_BADVER || n == P_BAD)
+		auth_answer(s, AUTH_STATUS_FAIL);
+	return -1;
+}
 
 int
 auth_userpass(struct session *s)
 {
-	session_why(s, "password authentication is not available");
+	const struct auth_db *ad = s->s_conf->c_auth;
+	struct s5_userpass u;
+	int64_t		 t0 = now_ms();
+	int		 rc;
+
+	if (auth_read(s, &u) == -1) {
+		explicit_bzero(&u, sizeof(u));
+		return -1;
+	}
+	memcpy(s->s_user, u.u_user, u.u_ulen + 1);
+	if (ad == NULL) {
+		rc = AUTH_UNKNOWN;
+		log_warnx("password offered but no password file loaded");
+	} else
+		rc = auth_verify(ad, u.u_user, u.u_pass);
+	explicit_bzero(&u, sizeof(u));
+	log_debug("session %016llx: login checked in %lld ms%s",
+	    (unsigned long long)s->s_id, (long long)(now_ms() - t0),
+	    rc == AUTH_CACHED ? " (cached)" : "");
+	if (rc == AUTH_OK || rc == AUTH_CACHED)
+		return auth_answer(s, AUTH_STATUS_OK);
+	session_why(s, "%s", auth_why[rc]);
+	fail_delay(s);
+	auth_answer(s, AUTH_STATUS_FAIL);
 	return -1;
 }

@@ -13,6 +13,7 @@
 #include <syslog.h>
 
 #include "addr.h"
+#include "auth.h"
 #include "conf.h"
 #include "log.h"
 #include "proto.h"
@@ -51,6 +52,9 @@ static cfg_opt_t opts[] = {
 	CFG_INT("client-rate", 0, CFGF_NONE),
 	CFG_INT("client-rate-interval", 1, CFGF_NONE),
 	CFG_STR_LIST("methods", "{none}", CFGF_NONE),
+	CFG_INT("password-fail-delay", 1000, CFGF_NONE),
+	CFG_INT("password-cache-ttl", 300, CFGF_NONE),
+	CFG_INT("password-cache-size", 4096, CFGF_NONE),
 	CFG_BOOL("socks4", cfg_true, CFGF_NONE),
 	CFG_STR("log", "syslog", CFGF_NONE),
 	CFG_STR("log-facility", "daemon", CFGF_NONE),
@@ -81,6 +85,9 @@ static const struct validator validators[] = {
 	{ "client-rate", validate_nonneg },
 	{ "client-rate-interval", validate_positive },
 	{ "methods", validate_methods },
+	{ "password-fail-delay", validate_nonneg },
+	{ "password-cache-ttl", validate_nonneg },
+	{ "password-cache-size", validate_positive },
 	{ "log", validate_log },
 	{ "log-facility", validate_facility },
 	{ "log-level", validate_level },
@@ -287,6 +294,9 @@ copy_values(struct sockd_conf *c, cfg_t *cfg)
 	c->c_nmethods = cfg_size(cfg, "methods");
 	for (i = 0; i < (unsigned int)c->c_nmethods; i++)
 		c->c_methods[i] = method_byname(cfg_getnstr(cfg, "methods", i));
+	c->c_pw_fail_delay = cfg_getint(cfg, "password-fail-delay");
+	c->c_pw_cache_ttl = cfg_getint(cfg, "password-cache-ttl");
+	c->c_pw_cache_size = cfg_getint(cfg, "password-cache-size");
 	c->c_socks4 = cfg_getbool(cfg, "socks4");
 	c->c_log_stderr = strcmp(cfg_getstr(cfg, "log"), "stderr") == 0;
 	c->c_log_facility = log_facility_byname(cfg_getstr(cfg, "log-facility"));
@@ -356,6 +366,18 @@ conf_load(const char *file)
 	return c;
 }
 
+/* Does any listener offer method m? */
+int
+conf_uses_method(const struct sockd_conf *c, uint8_t m)
+{
+	int	 i;
+
+	for (i = 0; i < c->c_nmethods; i++)
+		if (c->c_methods[i] == m)
+			return 1;
+	return 0;
+}
+
 void
 conf_free(struct sockd_conf *c)
 {
@@ -369,5 +391,6 @@ conf_free(struct sockd_conf *c)
 	free(c->c_external);
 	free(c->c_client_rules);
 	free(c->c_socks_rules);
+	auth_free(c->c_auth);
 	free(c);
 }

@@ -12,6 +12,7 @@
 #define CONF_MAX_METHODS	2
 
 struct rule;
+struct auth_db;
 
 struct listen_addr {
 	struct sockaddr_storage	la_addr;
@@ -51,6 +52,10 @@ struct sockd_conf {
 
 	uint8_t			 c_methods[CONF_MAX_METHODS];
 	int			 c_nmethods;
+	int			 c_pw_fail_delay;	/* ms */
+	int			 c_pw_cache_ttl;	/* s, 0: no cache */
+	int			 c_pw_cache_size;	/* slots */
+	struct auth_db		*c_auth;	/* loaded by auth_load() */
 	int			 c_socks4;
 
 	int			 c_log_stderr;
@@ -65,5 +70,6 @@ struct sockd_conf {
 
 struct sockd_conf *conf_load(const char *);
 void	conf_free(struct sockd_conf *);
+int	conf_uses_method(const struct sockd_conf *, uint8_t);
 
 #endif

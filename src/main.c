@@ -5,18 +5,21 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
 #include "pidfile.h"
 #include "priv.h"
+#include "proto.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/sockd.conf"
 
@@ -27,6 +30,34 @@ usage(void)
 	exit(1);
 }
 
+/*
+ * The password file, read as the daemon will read it: after dropping
+ * root, since the master reads it again on SIGHUP.  -n does it in a
+ * child so that the check itself keeps its privileges.
+ */
+static int
+check_passwd(struct sockd_conf *c)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if (!conf_uses_method(c, S5_METHOD_PASSWORD))
+		return 0;
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		log_setlevel(LOG_WARNING);	/* the real load says the rest */
+		if (geteuid() == 0)
+			priv_drop(c->c_user, c->c_group);
+		_exit(auth_load(c, NULL) == -1 ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
 /* -n: check the file; print what is wrong, or that it is fine. */
 static int
 check_only(const char *file)
@@ -35,6 +66,13 @@ check_only(const char *file)
 
 	if ((c = conf_load(file)) == NULL) {
 		fprintf(stderr, "%s: configuration has errors\n", file);
+		return 1;
+	}
+	if (check_passwd(c) == -1) {
+		fprintf(stderr, "%s: cannot load the password file %s as "
+		    "user %s\n", file, c->c_passwd_file,
+		    c->c_user ? c->c_user : "root");
+		conf_free(c);
 		return 1;
 	}
 	printf("configuration OK\n");
@@ -100,11 +138,16 @@ main(int argc, char *argv[])
 	start_logging(conf, foreground);
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
+	if (check_passwd(conf) == -1)
+		fatalx("cannot load the password file %s as user %s",
+		    conf->c_passwd_file, conf->c_user ? conf->c_user : "root");
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	write_pidfile(conf, foreground);
 	priv_drop(conf->c_user, conf->c_group);
-	rc = master_run(conf, &listeners);
+	if (auth_load(conf, NULL) == -1)
+		fatalx("cannot load the password file %s", conf->c_passwd_file);
+	rc = master_run(&conf, &listeners);
 	if (conf->c_pidfile != NULL)
 		pidfile_remove(conf->c_pidfile);
 	conf_free(conf);

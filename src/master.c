@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
@@ -84,6 +85,11 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 		conf_free(next);
 		return conf;
 	}
+	if (auth_load(next, conf) == -1) {
+		log_warnx("reload failed: keeping the running configuration");
+		conf_free(next);
+		return conf;
+	}
 	p->p_gen++;
 	pool_fill(p, next, l, next->c_workers);
 	pool_signal(p, SIGTERM, p->p_gen);
@@ -117,9 +123,11 @@ master_shutdown(const struct sockd_conf *conf, struct pool *p,
 	}
 }
 
+/* Run until told to stop; *confp follows reloads (the old ones are freed). */
 int
-master_run(struct sockd_conf *conf, struct listeners *l)
+master_run(struct sockd_conf **confp, struct listeners *l)
 {
+	struct sockd_conf *conf = *confp;
 	struct timespec	 tick = { 1, 0 };
 	struct pool	 pool;
 	sigset_t	 waitmask;
@@ -141,11 +149,13 @@ master_run(struct sockd_conf *conf, struct listeners *l)
 			got_hup = 0;
 			conf = master_reload(conf, &pool, l);
 		}
+		auth_watch(conf);
 		pool_fill(&pool, conf, l, conf->c_workers);
 	}
 	log_info("shutting down");
 	listeners_close(l);
 	master_shutdown(conf, &pool, &waitmask);
 	log_info("stopped");
+	*confp = conf;
 	return 0;
 }

@@ -5,6 +5,6 @@
 struct sockd_conf;
 struct listeners;
 
-int	master_run(struct sockd_conf *, struct listeners *);
+int	master_run(struct sockd_conf **, struct listeners *);
 
 #endif

@@ -98,6 +98,7 @@ struct s4_request {
 
 ssize_t	s5_parse_greeting(const uint8_t *, size_t, struct s5_greeting *);
 int	s5_greeting_has(const struct s5_greeting *, uint8_t);
+uint8_t	s5_choose_method(const uint8_t *, size_t, const struct s5_greeting *);
 ssize_t	s5_parse_request(const uint8_t *, size_t, struct s5_request *);
 ssize_t	s5_parse_userpass(const uint8_t *, size_t, struct s5_userpass *);
 ssize_t	s5_parse_udphdr(const uint8_t *, size_t, struct s5_udphdr *);

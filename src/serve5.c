@@ -34,18 +34,6 @@ parse_request(const uint8_t *buf, size_t len, void *out)
 	return s5_parse_request(buf, len, out);
 }
 
-/* The first of our methods, in our order, that the client offers. */
-static uint8_t
-choose_method(const struct sockd_conf *c, const struct s5_greeting *g)
-{
-	int	 i;
-
-	for (i = 0; i < c->c_nmethods; i++)
-		if (s5_greeting_has(g, c->c_methods[i]))
-			return c->c_methods[i];
-	return S5_METHOD_NOACCEPT;
-}
-
 static int
 negotiate(struct session *s)
 {
@@ -60,7 +48,8 @@ negotiate(struct session *s)
 		session_why(s, "bad version in greeting");
 		return -1;
 	}
-	answer[1] = n == P_BAD ? S5_METHOD_NOACCEPT : choose_method(s->s_conf, &g);
+	answer[1] = n == P_BAD ? S5_METHOD_NOACCEPT : s5_choose_method(s->s_conf->c_methods,
+	    s->s_conf->c_nmethods, &g);
 	if (session_send(s, answer, sizeof(answer)) == -1)
 		return -1;
 	s->s_method = answer[1];

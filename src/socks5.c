@@ -43,6 +43,21 @@ s5_greeting_has(const struct s5_greeting *g, uint8_t method)
 }
 
 /*
+ * The method to answer a greeting with: the first of ours, in our order
+ * of preference, that the client offers; S5_METHOD_NOACCEPT when none.
+ */
+uint8_t
+s5_choose_method(const uint8_t *ours, size_t n, const struct s5_greeting *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s5_greeting_has(g, ours[i]))
+			return ours[i];
+	return S5_METHOD_NOACCEPT;
+}
+
+/*
  * ATYP, then DST.ADDR and DST.PORT, shared by requests and UDP headers.
  * Returns the bytes used, P_MORE, P_BADATYP or P_BAD.
  */

@@ -55,6 +55,31 @@ static const struct vec userpass[] = {
 	V("version 2", P_BADVER, 0x02, 1, 'a', 1, 'b'),
 	V("empty user", P_BAD, 0x01, 0, 1, 'b'),
 	V("empty password", P_BAD, 0x01, 1, 'a', 0),
+	V("empty both", P_BAD, 0x01, 0, 0),
+	V("version 5", P_BADVER, 0x05, 1, 'a', 1, 'b'),
+	V("version 0", P_BADVER, 0x00, 1, 'a', 1, 'b'),
+	V("one byte each", 5, 0x01, 1, 'u', 1, 'p'),
+	V("binary password", 7, 0x01, 1, 'u', 3, 0x00, 0xff, ':'),
+};
+
+/* Method selection: our list in our order, what the client offers. */
+static const struct {
+	const char	*name;
+	uint8_t		 ours[2];
+	size_t		 nours;
+	uint8_t		 offer[4];
+	size_t		 noffer;
+	uint8_t		 want;
+} choices[] = {
+	{ "none/none", { 0x00 }, 1, { 0x00 }, 1, 0x00 },
+	{ "password/none", { 0x02 }, 1, { 0x00 }, 1, 0xff },
+	{ "none/password", { 0x00 }, 1, { 0x02 }, 1, 0xff },
+	{ "password/both", { 0x02 }, 1, { 0x00, 0x02 }, 2, 0x02 },
+	{ "ours prefer password", { 0x02, 0x00 }, 2, { 0x00, 0x02 }, 2, 0x02 },
+	{ "ours prefer none", { 0x00, 0x02 }, 2, { 0x02, 0x00 }, 2, 0x00 },
+	{ "both/password only", { 0x00, 0x02 }, 2, { 0x02 }, 1, 0x02 },
+	{ "both/gssapi only", { 0x00, 0x02 }, 2, { 0x01 }, 1, 0xff },
+	{ "client offers 0xff", { 0x00 }, 1, { 0xff, 0x03 }, 2, 0xff },
 };
 
 static const struct vec socks4[] = {
@@ -142,6 +167,37 @@ END_TEST
 START_TEST(test_userpass)
 {
 	run_vec(&userpass[_i], p_userpass);
+}
+END_TEST
+
+START_TEST(test_choose_method)
+{
+	struct s5_greeting g;
+
+	g.g_nmethods = choices[_i].noffer;
+	memcpy(g.g_methods, choices[_i].offer, choices[_i].noffer);
+	ck_assert_msg(s5_choose_method(choices[_i].ours, choices[_i].nours,
+	    &g) == choices[_i].want, "%s", choices[_i].name);
+}
+END_TEST
+
+/* ULEN 255 and PLEN 255, the largest; the strings come out whole. */
+START_TEST(test_userpass_255)
+{
+	uint8_t		 b[3 + 255 + 255];
+	struct s5_userpass u;
+
+	b[0] = 0x01;
+	b[1] = 255;
+	memset(b + 2, 'u', 255);
+	b[257] = 255;
+	memset(b + 258, 'p', 255);
+	ck_assert_int_eq(s5_parse_userpass(b, sizeof(b), &u), sizeof(b));
+	ck_assert_uint_eq(strlen(u.u_user), 255);
+	ck_assert_uint_eq(strlen(u.u_pass), 255);
+	ck_assert_int_eq(u.u_ulen, 255);
+	ck_assert_int_eq(u.u_plen, 255);
+	ck_assert_int_eq(s5_parse_userpass(b, sizeof(b) - 1, &u), P_MORE);
 }
 END_TEST
 
@@ -345,6 +401,9 @@ proto_suite(void)
 	    sizeof(userpass) / sizeof(userpass[0]));
 	tcase_add_loop_test(tc, test_socks4, 0,
 	    sizeof(socks4) / sizeof(socks4[0]));
+	tcase_add_loop_test(tc, test_choose_method, 0,
+	    sizeof(choices) / sizeof(choices[0]));
+	tcase_add_test(tc, test_userpass_255);
 	tcase_add_test(tc, test_request_fields);
 	tcase_add_test(tc, test_name_255);
 	tcase_add_test(tc, test_ipv6_fields);

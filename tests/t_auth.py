@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Username/password authentication (RFC 1929) against a password file
+made by sockpasswd: curl and PySocks logins, raw sub-negotiation bytes,
+255-byte names, reload on SIGHUP, the credential cache, sockpasswd."""
+import signal
+import stat
+import time
+
+import socks
+
+from harness import *
+
+SOCKPASSWD = os.path.join(TOP_BUILDDIR, "src", "sockpasswd")
+
+
+def sockpasswd(*args, password=None):
+    """Run sockpasswd; the password, if any, on stdin: (rc, output)."""
+    r = subprocess.run([SOCKPASSWD] + list(args), capture_output=True, text=True,
+                       input=None if password is None else password + "\n", timeout=30)
+    return r.returncode, r.stdout + r.stderr
+
+
+def adduser(pwfile, user, password, *opts):
+    rc, out = sockpasswd("-i", "-f", pwfile, *opts, "add", user, password=password)
+    check(rc == 0, "sockpasswd add %s" % user[:20])
+
+
+def login(port, user, password, methods=b"\x02"):
+    """Greeting and sub-negotiation: (method byte, status byte or None, sock)."""
+    s = connect(port)
+    s.sendall(b"\x05" + bytes([len(methods)]) + methods)
+    m = recv_exact(s, 2)
+    if len(m) < 2 or m[1] != 2:
+        return (m[1] if len(m) == 2 else None), None, s
+    s.sendall(b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password)
+    a = recv_exact(s, 2)
+    return 2, (a[1] if len(a) == 2 and a[0] == 1 else None), s
+
+
+def reloads(sd):
+    return sd.logtext().count("configuration reloaded")
+
+
+def hup(sd):
+    n = reloads(sd)
+    sd.signal(signal.SIGHUP)
+    return sd.wait_log("configuration reloaded", 15, count=n + 1)
+
+
+d = tmpdir()
+pwfile = os.path.join(d, "sockd.passwd")
+echo = EchoServer()
+web = tmpdir()
+with open(os.path.join(web, "index.html"), "w") as f:
+    f.write("hello through auth\n")
+http = HttpServer(web)
+
+# --- sockpasswd round trips -------------------------------------------
+adduser(pwfile, "alice", "wonderland")
+check(stat.S_IMODE(os.stat(pwfile).st_mode) == 0o640, "sockpasswd creates the file 0640")
+os.chmod(pwfile, 0o644)          # the daemon runs as nobody in the tests
+adduser(pwfile, "bob", "builder", "-m", "sha512")
+adduser(pwfile, "carl", "bcrypt-pw", "-m", "bcrypt")
+with open(pwfile, "a") as f:
+    f.write("# a comment that must survive\n")
+text = open(pwfile).read()
+check(text.startswith("alice:$y$"), "yescrypt is the default method")
+check("\nbob:$6$" in text and "\ncarl:$2b$" in text, "-m sha512 and -m bcrypt")
+rc, out = sockpasswd("-f", pwfile, "list")
+check(rc == 0 and out.split("\n")[:3] == ["alice yescrypt", "bob sha512-crypt", "carl bcrypt"],
+      "sockpasswd list shows the users and methods")
+rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="wonderland")
+check(rc == 0 and "password OK" in out, "sockpasswd verify: right password")
+rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="Wonderland")
+check(rc == 1 and "wrong password" in out, "sockpasswd verify: wrong password")
+rc, out = sockpasswd("-i", "-f", pwfile, "verify", "nobody-here", password="x")
+check(rc == 1 and "unknown user" in out, "sockpasswd verify: unknown user")
+adduser(pwfile, "carl", "second")
+rc, _ = sockpasswd("-i", "-f", pwfile, "verify", "carl", password="second")
+check(rc == 0 and open(pwfile).read().count("carl:") == 1, "add on an existing user changes it in place")
+check(stat.S_IMODE(os.stat(pwfile).st_mode) == 0o644, "the file keeps its mode across a change")
+check("# a comment that must survive" in open(pwfile).read(), "comments survive a change")
+rc, out = sockpasswd("-f", pwfile, "delete", "carl")
+check(rc == 0 and "carl:" not in open(pwfile).read(), "sockpasswd delete")
+rc, out = sockpasswd("-f", pwfile, "delete", "carl")
+check(rc == 1 and "no user" in out, "deleting a missing user fails")
+rc, out = sockpasswd("-i", "-f", pwfile, "add", "bad:name", password="x")
+check(rc != 0 and "bad user name" in out, "a name with ':' is refused")
+rc, out = sockpasswd("-i", "-f", pwfile, "add", "empty", password="")
+check(rc != 0 and "empty" not in open(pwfile).read(), "an empty password is refused")
+check(not [f for f in os.listdir(d) if f.startswith("sockd.passwd.")], "no temporary file left behind")
+long_user = "u" * 255
+long_pass = "p" * 255
+adduser(pwfile, long_user, long_pass)
+rc, out = sockpasswd("-i", "-f", pwfile, "add", "u" * 256, password="x")
+check(rc != 0, "a 256-byte name is refused")
+
+# --- start-up checks --------------------------------------------------
+body = 'methods = { "password" }\npasswd-file = "%s"\npassword-fail-delay = 300\n'
+sd = Sockd(body % os.path.join(d, "missing.passwd"))
+rc, out = sd.check_conf()
+check(rc == 1 and "missing.passwd" in out, "sockd -n reports a missing password file")
+sd.start(wait=False)
+try:
+    sd.proc.wait(15)
+except subprocess.TimeoutExpired:
+    pass
+check(sd.proc.returncode not in (None, 0) and "missing.passwd" in sd.logtext(),
+      "sockd refuses to start without its password file")
+
+if os.geteuid() == 0:
+    secret = os.path.join(d, "root-only.passwd")
+    subprocess.run(["cp", pwfile, secret])
+    os.chmod(secret, 0o600)
+    sd = Sockd(body % secret)
+    rc, out = sd.check_conf()
+    check(rc == 1 and "as user nobody" in out, "sockd -n: a file the run-as user cannot read is an error")
+
+# --- the running daemon -------------------------------------------------
+sd = Sockd(body % pwfile)
+rc, out = sd.check_conf()
+check(rc == 0 and "configuration OK" in out, "sockd -n accepts the password config")
+sd.start()
+proxy = "socks5h://127.0.0.1:%d" % sd.port
+url = "http://127.0.0.1:%d/index.html" % http.port
+
+rc, page = curl("-x", proxy, "--proxy-user", "alice:wonderland", url)
+check(rc == 0 and page == b"hello through auth\n", "curl --proxy-user with the right password")
+t0 = time.time()
+rc, page = curl("-x", proxy, "--proxy-user", "alice:wrong-one", url)
+check(rc != 0 and page == b"", "curl --proxy-user with a wrong password fails")
+check(time.time() - t0 >= 0.3, "a failed login is answered after password-fail-delay")
+rc, page = curl("-x", proxy, url)
+check(rc != 0, "curl without credentials is refused")
+
+s = socks.socksocket()
+s.set_proxy(socks.SOCKS5, "127.0.0.1", sd.port, username="bob", password="builder")
+s.settimeout(10)
+s.connect(("127.0.0.1", echo.port))
+s.sendall(b"pysocks")
+check(recv_exact(s, 7) == b"pysocks", "PySocks with credentials relays")
+s.close()
+s = socks.socksocket()
+s.set_proxy(socks.SOCKS5, "127.0.0.1", sd.port, username="bob", password="bilder")
+s.settimeout(10)
+try:
+    s.connect(("127.0.0.1", echo.port))
+    ok = False
+except socks.ProxyError:
+    ok = True
+check(ok, "PySocks with a wrong password gets an error")
+s.close()
+
+# Sub-negotiation bytes.
+m, st, s = login(sd.port, b"alice", b"wonderland")
+check(m == 2 and st == 0, "raw login: method 0x02, status 0x00")
+s.sendall(b"\x05\x01\x00" + s5_addr("127.0.0.1", echo.port))
+rep = s5_reply(s)
+s.sendall(b"after-auth")
+check(rep and rep[0] == 0 and recv_exact(s, 10) == b"after-auth", "the request phase goes on after the login")
+s.close()
+
+m, st, s = login(sd.port, b"alice", b"x", methods=b"\x00")
+check(m == 0xFF and recv_all(s, 5) == b"", "offering only \"none\" to a password-only server: 0xFF and close")
+s.close()
+
+s = connect(sd.port)
+s.sendall(b"\x05\x01\x02" + b"\x02\x05alice\x0awonderland")
+check(recv_exact(s, 2) == b"\x05\x02", "method 0x02 chosen")
+a = recv_all(s, 5)
+check(a is not None and (a == b"" or (a[0] == 1 and a[1] != 0)), "VER 0x02 in the sub-negotiation: failure, close")
+s.close()
+
+for what, msg in (("empty user", b"\x01\x00\x02pw"), ("empty password", b"\x01\x05alice\x00")):
+    s = connect(sd.port)
+    s.sendall(b"\x05\x01\x02" + msg)
+    check(recv_exact(s, 2) == b"\x05\x02", "method 0x02 chosen (%s)" % what)
+    a = recv_all(s, 5)
+    check(a is not None and len(a) == 2 and a[0] == 1 and a[1] != 0, "%s: status non-zero, then close" % what)
+    s.close()
+
+m, st, s = login(sd.port, long_user.encode(), long_pass.encode())
+check(st == 0, "255-byte name and 255-byte password log in")
+s.close()
+m, st, s = login(sd.port, long_user.encode(), b"p" * 254 + b"q")
+check(st not in (None, 0), "255-byte name with a wrong 255-byte password fails")
+s.close()
+
+m, st, s = login(sd.port, b"mallory", b"guess")
+check(st not in (None, 0), "an unknown user fails")
+s.close()
+
+time.sleep(0.5)
+lines = sd.session_lines()
+check(any("user=alice " in l and 'end="closed"' in l for l in lines), "log line carries user=alice")
+check(any("user=alice " in l and "authentication failed: wrong password" in l for l in lines),
+      "log line: authentication failed: wrong password")
+check(any("user=mallory " in l and "authentication failed: unknown user" in l for l in lines),
+      "log line: authentication failed: unknown user")
+check(any("bad version in password negotiation" in l for l in lines), "log line: bad version")
+check(any("empty user name or password" in l for l in lines), "log line: empty name")
+check(any("user=" + long_user + " " in l for l in lines), "log line carries the 255-byte name")
+log = sd.logtext()
+check(all(p not in log for p in ("wonderland", "wrong-one", "builder", "bilder", "guess", long_pass)),
+      "no password ever reaches the log")
+
+# --- the credential cache ----------------------------------------------
+for i in range(3):
+    m, st, s = login(sd.port, b"alice", b"wonderland")
+    s.close()
+check(sd.wait_log("(cached)", 5), "a returning login is answered from the cache")
+
+# --- reload: a new user, a changed and a deleted password ----------------
+adduser(pwfile, "dora", "explorer")
+m, st, s = login(sd.port, b"dora", b"explorer")
+check(st not in (None, 0), "a user added without SIGHUP is not known yet")
+s.close()
+check(sd.wait_log("changed: credential cache emptied", 5), "the file changing empties the cache")
+check(hup(sd), "SIGHUP reloads")
+m, st, s = login(sd.port, b"dora", b"explorer")
+check(st == 0, "after SIGHUP the new user logs in without a restart")
+s.close()
+
+# cache alice and bob, then change alice's password and delete bob
+n_cached = sd.logtext().count("(cached)")
+for u, p in ((b"alice", b"wonderland"), (b"bob", b"builder")):
+    for i in range(2):
+        m, st, s = login(sd.port, u, p)
+        s.close()
+check(sd.logtext().count("(cached)") >= n_cached + 2, "alice's and bob's logins are in the cache")
+adduser(pwfile, "alice", "looking-glass")
+rc, _ = sockpasswd("-f", pwfile, "delete", "bob")
+check(rc == 0, "sockpasswd delete bob")
+check(hup(sd), "SIGHUP after the change")
+m, st, s = login(sd.port, b"alice", b"wonderland")
+check(st not in (None, 0), "alice's old (cached) password fails after reload")
+s.close()
+m, st, s = login(sd.port, b"bob", b"builder")
+check(st not in (None, 0), "deleted bob's (cached) login fails after reload")
+s.close()
+m, st, s = login(sd.port, b"alice", b"looking-glass")
+check(st == 0, "alice's new password works")
+s.close()
+time.sleep(0.3)
+lines = sd.session_lines()
+check(any("user=bob " in l and "unknown user" in l for l in lines[-3:]), "bob is now an unknown user")
+
+# A file that cannot be read on reload keeps the users loaded before.
+os.rename(pwfile, pwfile + ".away")
+check(hup(sd) or True, "SIGHUP with the file gone")
+check(sd.wait_log("keeping the", 10), "a bad file on reload keeps the old users (logged)")
+m, st, s = login(sd.port, b"alice", b"looking-glass")
+check(st == 0, "alice still logs in with the old table")
+s.close()
+os.rename(pwfile + ".away", pwfile)
+check(sd.stop() == 0, "sockd stops cleanly")
+
+# --- method order: none and password ------------------------------------
+for order, want in (('"password", "none"', 2), ('"none", "password"', 0)):
+    sd2 = Sockd('methods = { %s }\npasswd-file = "%s"\n' % (order, pwfile))
+    sd2.start()
+    m, st, s = login(sd2.port, b"alice", b"looking-glass", methods=b"\x00\x02")
+    check(m == want, "methods = { %s }: client offers both, server picks 0x%02x" % (order, want))
+    s.close()
+    m, st, s = login(sd2.port, b"alice", b"looking-glass", methods=b"\x00")
+    check(m == 0, "methods = { %s }: a client offering only none still gets none" % order)
+    s.close()
+    sd2.stop()
+
+finish()
