@@ -48,8 +48,8 @@ negotiate(struct session *s)
 		session_why(s, "bad version in greeting");
 		return -1;
 	}
-	answer[1] = n == P_BAD ? S5_METHOD_NOACCEPT : s5_choose_method(s->s_conf->c_methods,
-	    s->s_conf->c_nmethods, &g);
+	answer[1] = n == P_BAD ? S5_METHOD_NOACCEPT :
+	    s5_choose_method(s->s_conf->c_methods, s->s_conf->c_nmethods, &g);
 	if (session_send(s, answer, sizeof(answer)) == -1)
 		return -1;
 	s->s_method = answer[1];
