@@ -60,8 +60,10 @@ route_source(const struct sockaddr *dst, struct sockaddr_storage *src)
 	if (rc == 0)
 		rc = getsockname(fd, (struct sockaddr *)src, &sl);
 	close(fd);
-	if (rc == 0)
+	if (rc == 0) {
+		addr_unmap(src);	/* ::ffff:a.b.c.d: listen on IPv4 */
 		addr_set_port((struct sockaddr *)src, 0);
+	}
 	return rc;
 }
 

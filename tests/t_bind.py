@@ -126,6 +126,15 @@ check(recv_exact(c, 2) == b"v6", "BIND ::1: data flows")
 c.close()
 r.close()
 
+# A v4-mapped DST.ADDR is IPv4: the remote connects from 127.0.0.1.
+c, rep1 = bind_session(sd.port, "::ffff:127.0.0.1", 0)
+check(rep1 and rep1[0] == 0 and rep1[1] == "127.0.0.1", "BIND ::ffff:127.0.0.1: BND.ADDR 127.0.0.1")
+r = remote_connect(rep1[1], rep1[2])
+rep2 = s5_reply(c)
+check(rep2 and rep2[0] == 0 and rep2[1] == "127.0.0.1", "BIND ::ffff:127.0.0.1: the IPv4 remote is accepted")
+c.close()
+r.close()
+
 # Through the IPv6 listener.
 c, rep1 = bind_session(port6, "::", 0, proxy="::1")
 check(rep1 and rep1[0] == 0 and rep1[1] == "::1", "client on [::1], DST ::: BND.ADDR ::1")

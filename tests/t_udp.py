@@ -157,6 +157,9 @@ check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"v6 t
       "IPv6 client to an IPv4 target")
 c.close()
 u.close()
+l = log_line(sd, "relay=[::1]:%d" % relay[1])
+check("dgrams_out=2 dgrams_in=2 dropped=0 " in l and "client=[::1]:" in l,
+      "log: the IPv6 association's line is whole")
 sd.stop()
 
 # udp-timeout: an idle association ends.
