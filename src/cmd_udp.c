@@ -203,7 +203,7 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		udp_drop(u, "destination not resolved", NULL);
 		return;
 	}
-	if (session_udp_dst_allowed(u->u_s, sa) != 0) {
+	if (session_udp_dst_allowed(u->u_s, &h.u_dst, sa) != 0) {
 		udp_drop(u, "destination not allowed:", sa);
 		return;
 	}

@@ -15,8 +15,11 @@
 #include "addr.h"
 #include "auth.h"
 #include "conf.h"
+#include "conf_rules.h"
+#include "conf_text.h"
 #include "log.h"
 #include "proto.h"
+#include "rules.h"
 
 #define DEFAULT_PIDFILE		"/run/sockd/sockd.pid"
 #define DEFAULT_PASSWD		SYSCONFDIR "/sockd.passwd"
@@ -59,6 +62,8 @@ static cfg_opt_t opts[] = {
 	CFG_STR("log", "syslog", CFGF_NONE),
 	CFG_STR("log-facility", "daemon", CFGF_NONE),
 	CFG_STR("log-level", "info", CFGF_NONE),
+	CFG_SEC("client", conf_client_rule_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("socks", conf_socks_rule_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 
@@ -321,8 +326,32 @@ conf_check(const struct sockd_conf *c)
 	return 0;
 }
 
+/* cfg_parse, but on the text with comments blanked (see conf_text.c). */
+static int
+conf_parse_text(cfg_t *cfg, const char *file)
+{
+	FILE	*fp;
+	char	*text;
+	size_t	 len;
+	int	 rc;
+
+	if ((text = conf_read_text(file, &len)) == NULL ||
+	    (fp = fmemopen(text, len, "r")) == NULL) {
+		log_warn("%s", file);
+		free(text);
+		return CFG_FILE_ERROR;
+	}
+	free(cfg->filename);
+	cfg->filename = strdup(file);
+	rc = cfg_parse_fp(cfg, fp);
+	fclose(fp);
+	free(text);
+	return rc;
+}
+
+/* Parse file; the rule sections are compiled into rl as they are read. */
 static cfg_t *
-conf_parse(const char *file)
+conf_parse(const char *file, struct rule_lists *rl)
 {
 	const struct validator	*v;
 	cfg_t			*cfg;
@@ -333,14 +362,32 @@ conf_parse(const char *file)
 	cfg_set_error_function(cfg, conf_errfunc);
 	for (v = validators; v->name != NULL; v++)
 		cfg_set_validate_func(cfg, v->name, v->fn);
-	rc = cfg_parse(cfg, file);
-	if (rc == CFG_FILE_ERROR)
-		log_warn("%s", file);
+	conf_rules_setup(cfg, rl);
+	rc = conf_parse_text(cfg, file);
 	if (rc != CFG_SUCCESS) {
 		cfg_free(cfg);
+		conf_rules_discard(rl);
 		return NULL;
 	}
 	return cfg;
+}
+
+/* The rules move into c; an empty set blocks everything, so say so. */
+static void
+take_rules(struct sockd_conf *c, struct rule_lists *rl)
+{
+	c->c_client_rules = rl->rl_rules[RULESET_CLIENT];
+	c->c_nclient_rules = rl->rl_n[RULESET_CLIENT];
+	c->c_socks_rules = rl->rl_rules[RULESET_SOCKS];
+	c->c_nsocks_rules = rl->rl_n[RULESET_SOCKS];
+	memset(rl, 0, sizeof(*rl));
+	if (c->c_nclient_rules == 0)
+		log_warnx("%s: no client rules: every client will be refused "
+		    "(add e.g. client pass { from = \"127.0.0.0/8\" })",
+		    c->c_file);
+	if (c->c_nsocks_rules == 0)
+		log_warnx("%s: no socks rules: every request will be refused "
+		    "(add e.g. socks pass { to = \"0/0\" })", c->c_file);
 }
 
 /* Parse file; NULL (after logging every error) when it is not valid. */
@@ -348,17 +395,20 @@ struct sockd_conf *
 conf_load(const char *file)
 {
 	struct sockd_conf	*c;
+	struct rule_lists	 rl;
 	cfg_t			*cfg;
 
-	if ((cfg = conf_parse(file)) == NULL)
+	if ((cfg = conf_parse(file, &rl)) == NULL)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		cfg_free(cfg);
+		conf_rules_discard(&rl);
 		return NULL;
 	}
 	c->c_file = strdup(file);
 	copy_values(c, cfg);
 	cfg_free(cfg);
+	take_rules(c, &rl);
 	if (conf_check(c) == -1) {
 		conf_free(c);
 		return NULL;
@@ -389,8 +439,8 @@ conf_free(struct sockd_conf *c)
 	free(c->c_pidfile);
 	free(c->c_passwd_file);
 	free(c->c_external);
-	free(c->c_client_rules);
-	free(c->c_socks_rules);
+	rules_free(c->c_client_rules, c->c_nclient_rules);
+	rules_free(c->c_socks_rules, c->c_nsocks_rules);
 	auth_free(c->c_auth);
 	free(c);
 }

@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "explain.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
@@ -26,7 +27,7 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: sockd [-dnv] [-f file]\n");
+	fprintf(stderr, "usage: sockd [-dnv] [-f file] [-q query]\n");
 	exit(1);
 }
 
@@ -58,26 +59,35 @@ check_passwd(struct sockd_conf *c)
 	return 0;
 }
 
-/* -n: check the file; print what is wrong, or that it is fine. */
+/*
+ * -n: check the file; print what is wrong, or that it is fine and its
+ * rules.  With -q, answer the query instead: exit 0 pass, 1 block.
+ */
 static int
-check_only(const char *file)
+check_only(const char *file, const char *query)
 {
 	struct sockd_conf	*c;
+	int			 rc = 0;
 
 	if ((c = conf_load(file)) == NULL) {
 		fprintf(stderr, "%s: configuration has errors\n", file);
-		return 1;
+		return query != NULL ? 2 : 1;
 	}
-	if (check_passwd(c) == -1) {
+	if (query == NULL && check_passwd(c) == -1) {
 		fprintf(stderr, "%s: cannot load the password file %s as "
 		    "user %s\n", file, c->c_passwd_file,
 		    c->c_user ? c->c_user : "root");
 		conf_free(c);
 		return 1;
 	}
-	printf("configuration OK\n");
+	if (query != NULL)
+		rc = explain_query(c, query, stdout);
+	else {
+		printf("configuration OK\n");
+		explain_rules(c, stdout);
+	}
 	conf_free(c);
-	return 0;
+	return rc;
 }
 
 static void
@@ -105,12 +115,12 @@ write_pidfile(const struct sockd_conf *c, int foreground)
 int
 main(int argc, char *argv[])
 {
-	const char		*file = DEFAULT_CONF;
+	const char		*file = DEFAULT_CONF, *query = NULL;
 	struct sockd_conf	*conf;
 	struct listeners	 listeners;
 	int			 ch, foreground = 0, check = 0, rc;
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nq:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			foreground = 1;
@@ -119,6 +129,10 @@ main(int argc, char *argv[])
 			file = optarg;
 			break;
 		case 'n':
+			check = 1;
+			break;
+		case 'q':
+			query = optarg;
 			check = 1;
 			break;
 		case 'v':
@@ -132,7 +146,7 @@ main(int argc, char *argv[])
 		usage();
 	log_init("sockd", 1, LOG_DAEMON);
 	if (check)
-		return check_only(file);
+		return check_only(file, query);
 	if ((conf = conf_load(file)) == NULL)
 		fatalx("%s: configuration has errors", file);
 	start_logging(conf, foreground);

@@ -1,41 +1,319 @@
 /*
- * policy.c: the session's questions to the rule sets: may this request
- * go ahead, and may this resolved address be connected to.
+ * policy.c: the session's questions to the rule sets (may this client
+ * come in, may this request go ahead, may this resolved address be
+ * connected to, may this traffic come back in), and the log lines the
+ * answers and the rules ask for.
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "log.h"
+#include "proto.h"
+#include "rules.h"
 #include "session.h"
 
-int
-session_allowed(struct session *s)
+#define RULE_REFLEN	(64 + 4096)
+#define BLOCKS_LOGGED	5	/* per session: datagrams can come in floods */
+
+/* "socks rule #3 (/etc/sockd.conf:42)", or "no socks rule matched" */
+static char *
+rule_ref(enum rule_set set, const struct rule *r, char *buf, size_t len)
 {
+	if (r == NULL)
+		snprintf(buf, len, "no %s rule matched", rule_set_name(set));
+	else
+		snprintf(buf, len, "%s rule #%d (%s:%d)", rule_set_name(set),
+		    r->r_number, r->r_file, r->r_line);
+	return buf;
+}
+
+/* The question a session asks of the socks rules. */
+static void
+session_query(const struct session *s, struct rule_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->q_client = s->s_client;
+	q->q_listen = s->s_local;
+	addr_unmap(&q->q_listen);
+	q->q_port = s->s_dst.sa_port;
+	q->q_cmd = s->s_cmd;
+	q->q_method = s->s_version == SOCKS5_VERSION ? s->s_method :
+	    S5_METHOD_NONE;
+	/* only a user who proved a password; never a SOCKS4 USERID */
+	if (q->q_method == S5_METHOD_PASSWORD)
+		snprintf(q->q_user, sizeof(q->q_user), "%s", s->s_user);
+	if (s->s_dst.sa_atyp != S5_ATYP_NAME) {
+		q->q_addr = s->s_dst.sa_addr;
+		addr_unmap(&q->q_addr);
+	} else if (rule_query_set_dst(q, s->s_dst.sa_name) == -1)
+		snprintf(q->q_name, sizeof(q->q_name), "%s", s->s_dst.sa_name);
+}
+
+/* The question about one address (traffic in, or a datagram out). */
+static void
+addr_query(const struct session *s, int cmd, const struct sockaddr *sa,
+    struct rule_query *q)
+{
+	session_query(s, q);
+	q->q_cmd = cmd;
+	q->q_name[0] = '\0';
+	memset(&q->q_addr, 0, sizeof(q->q_addr));
+	memcpy(&q->q_addr, sa, addr_len(sa));
+	addr_unmap(&q->q_addr);
+	q->q_port = addr_port(sa);
+}
+
+static void
+session_strs(const struct session *s, char *client, size_t clen, char *dst,
+    size_t dlen, char *user, size_t ulen)
+{
+	addr_ntop((const struct sockaddr *)&s->s_client, client, clen);
+	socks_addr_str(&s->s_dst, dst, dlen);
+	log_printable(user, ulen, s->s_user, strlen(s->s_user));
+	if (user[0] == '\0')
+		snprintf(user, ulen, "-");
+}
+
+/*
+ * One line per block, naming the rule, or saying none matched; after
+ * BLOCKS_LOGGED in one session, one line to say the rest are not.
+ */
+static void
+log_block(struct session *s, int cmd, const struct rule *r, const char *what)
+{
+	char	 client[ADDR_STRLEN], dst[4 * 256 + 8], user[4 * 256 + 1];
+	char	 ref[RULE_REFLEN];
+
+	if (++s->s_blocks > BLOCKS_LOGGED + 1)
+		return;
+	if (s->s_blocks > BLOCKS_LOGGED) {
+		log_notice("session %016llx: more blocks, not logged",
+		    (unsigned long long)s->s_id);
+		return;
+	}
+	session_strs(s, client, sizeof(client), dst, sizeof(dst), user,
+	    sizeof(user));
+	log_notice("session %016llx: blocked client=%s user=%s cmd=%s "
+	    "target=%s%s by %s", (unsigned long long)s->s_id, client, user,
+	    rule_cmd_name(cmd), dst, what, rule_ref(RULESET_SOCKS, r, ref,
+	    sizeof(ref)));
+}
+
+/* The first socks rule that decides q for s, or NULL. */
+static const struct rule *
+socks_rule(const struct session *s, const struct rule_query *q, int *maybe)
+{
+	const struct sockd_conf	*c = s->s_conf;
+	int			 i;
+
+	i = rule_first(c->c_socks_rules, c->c_nsocks_rules, q, maybe);
+	return i >= 0 ? &c->c_socks_rules[i] : NULL;
+}
+
+/* A socks rule passed the session: remember it; log if it asks. */
+static void
+session_passed(struct session *s, const struct rule *r)
+{
+	char	 client[ADDR_STRLEN], dst[4 * 256 + 8], user[4 * 256 + 1];
+	char	 ref[RULE_REFLEN];
+
+	if (s->s_srule != NULL)
+		return;
+	s->s_srule = r;
+	if (!(r->r_log & RULE_L_CONNECT))
+		return;
+	session_strs(s, client, sizeof(client), dst, sizeof(dst), user,
+	    sizeof(user));
+	log_info("session %016llx: connect client=%s user=%s cmd=%s "
+	    "target=%s passed by %s", (unsigned long long)s->s_id, client,
+	    user, rule_cmd_name(s->s_cmd), dst, rule_ref(RULESET_SOCKS, r,
+	    ref, sizeof(ref)));
+}
+
+/*
+ * Client rules, at accept time, before a byte is read: 0 to serve the
+ * client, -1 (after logging why) to close it at once.
+ */
+int
+session_client_allowed(struct session *s)
+{
+	const struct sockd_conf	*c = s->s_conf;
+	const struct rule	*r = NULL;
+	struct rule_query	 q;
+	char			 client[ADDR_STRLEN], local[ADDR_STRLEN];
+	char			 ref[RULE_REFLEN];
+	int			 i, maybe;
+
+	memset(&q, 0, sizeof(q));
+	q.q_client = s->s_client;
+	q.q_listen = s->s_local;
+	addr_unmap(&q.q_listen);
+	if ((i = rule_first(c->c_client_rules, c->c_nclient_rules, &q,
+	    &maybe)) >= 0)
+		r = &c->c_client_rules[i];
+	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
+	addr_ntop((struct sockaddr *)&q.q_listen, local, sizeof(local));
+	rule_ref(RULESET_CLIENT, r, ref, sizeof(ref));
+	if (r == NULL || r->r_action == RULE_BLOCK) {
+		log_notice("session %016llx: blocked client=%s listener=%s "
+		    "by %s", (unsigned long long)s->s_id, client, local, ref);
+		return -1;
+	}
+	s->s_crule = r;
+	if (r->r_log & RULE_L_CONNECT)
+		log_info("session %016llx: accepted client=%s listener=%s by "
+		    "%s", (unsigned long long)s->s_id, client, local, ref);
 	return 0;
 }
 
+/*
+ * Socks rules, after the request and authentication.  Let through here
+ * and decided later: a CONNECT to a name whose answer depends on its
+ * addresses (session_addr_filter decides each), and a UDP association
+ * whose answer depends on where its datagrams go (session_udp_dst_allowed
+ * decides each).  For BIND such an answer is a block.  On a block:
+ * reply 0x02, -1.
+ */
+int
+session_allowed(struct session *s)
+{
+	const struct rule	*r;
+	struct rule_query	 q;
+	char			 ref[RULE_REFLEN];
+	int			 maybe;
+
+	session_query(s, &q);
+	q.q_anydst = s->s_cmd == S5_CMD_UDP;
+	r = socks_rule(s, &q, &maybe);
+	if (r != NULL && maybe && (s->s_cmd == S5_CMD_CONNECT ||
+	    s->s_cmd == S5_CMD_UDP))
+		return 0;
+	if (r != NULL && !maybe && r->r_action == RULE_PASS) {
+		session_passed(s, r);
+		return 0;
+	}
+	log_block(s, s->s_cmd, r, maybe ? " (its address is not known yet)" :
+	    "");
+	session_why(s, "blocked by %s", rule_ref(RULESET_SOCKS, r, ref,
+	    sizeof(ref)));
+	session_reply(s, S5_REP_NOTALLOWED, NULL);
+	return -1;
+}
+
+/*
+ * Each address a name resolved to, before connecting: the socks rules
+ * again, with the address as well as the name.  Non-zero: skip it.
+ */
 int
 session_addr_filter(const struct sockaddr *sa, void *arg)
 {
-	return 0;
+	struct session		*s = arg;
+	const struct rule	*r;
+	struct rule_query	 q;
+	char			 what[INET6_ADDRSTRLEN + 32], a[INET6_ADDRSTRLEN];
+	int			 maybe;
+
+	if (s->s_dst.sa_atyp != S5_ATYP_NAME)
+		return 0;	/* decided on the address already */
+	session_query(s, &q);
+	memcpy(&q.q_addr, sa, addr_len(sa));
+	addr_unmap(&q.q_addr);
+	r = socks_rule(s, &q, &maybe);
+	if (r != NULL && r->r_action == RULE_PASS) {
+		session_passed(s, r);
+		return 0;
+	}
+	snprintf(what, sizeof(what), " resolved=%s",
+	    addr_ntop_host((struct sockaddr *)&q.q_addr, a, sizeof(a)));
+	log_block(s, s->s_cmd, r, what);
+	return 1;
 }
 
 /*
  * Traffic coming back in: a connection to a BIND socket (cmd is
  * RULE_CMD_BINDREPLY) or a datagram to a UDP association
- * (RULE_CMD_UDPREPLY) from the address from.  0: allowed.
+ * (RULE_CMD_UDPREPLY) from the address from.  The rule's `to` and
+ * `port` match from; `from` matches the client.  0: allowed.
  */
 int
 session_reply_allowed(struct session *s, int cmd, const struct sockaddr *from)
 {
-	return 0;
+	const struct rule	*r;
+	struct rule_query	 q;
+	char			 what[ADDR_STRLEN + 32], a[ADDR_STRLEN];
+	int			 maybe;
+
+	addr_query(s, cmd, from, &q);
+	r = socks_rule(s, &q, &maybe);
+	if (r != NULL && r->r_action == RULE_PASS)
+		return 0;
+	snprintf(what, sizeof(what), " from=%s", addr_ntop(from, a, sizeof(a)));
+	log_block(s, cmd, r, what);
+	return -1;
 }
 
 /*
- * A UDP association's datagram from the client to the resolved address
- * dst: checked against the socks rules as command udpassociate, once per
- * datagram.  0: allowed.  (Stub: the rules fill it in.)
+ * A UDP association's datagram from the client to dst, the address that
+ * req (the destination in its header) resolved to: the socks rules as
+ * command udpassociate, by name (when req is one) and address.
+ * 0: allowed.
  */
 int
-session_udp_dst_allowed(struct session *s, const struct sockaddr *dst)
+session_udp_dst_allowed(struct session *s, const struct socks_addr *req,
+    const struct sockaddr *dst)
 {
-	return 0;
+	const struct rule	*r;
+	struct rule_query	 q;
+	char			 what[4 * 256 + ADDR_STRLEN + 32];
+	char			 a[ADDR_STRLEN], name[4 * 256 + 8];
+	int			 maybe;
+
+	addr_query(s, S5_CMD_UDP, dst, &q);
+	if (req->sa_atyp == S5_ATYP_NAME)
+		snprintf(q.q_name, sizeof(q.q_name), "%s", req->sa_name);
+	r = socks_rule(s, &q, &maybe);
+	if (r != NULL && r->r_action == RULE_PASS) {
+		session_passed(s, r);
+		return 0;
+	}
+	snprintf(what, sizeof(what), " datagram to=%s%s%s",
+	    req->sa_atyp == S5_ATYP_NAME ? socks_addr_str(req, name,
+	    sizeof(name)) : "", req->sa_atyp == S5_ATYP_NAME ? " resolved=" :
+	    "", addr_ntop(dst, a, sizeof(a)));
+	log_block(s, S5_CMD_UDP, r, what);
+	return -1;
+}
+
+/* At the end of a session: the disconnect and error lines rules ask for. */
+void
+session_rules_end(struct session *s)
+{
+	const struct rule	*r = s->s_srule != NULL ? s->s_srule : s->s_crule;
+	char			 client[ADDR_STRLEN], dst[4 * 256 + 8];
+	char			 user[4 * 256 + 1], ref[RULE_REFLEN];
+	unsigned int		 flags;
+	int			 error;
+
+	flags = (s->s_crule ? s->s_crule->r_log : 0) |
+	    (s->s_srule ? s->s_srule->r_log : 0);
+	error = s->s_rep != S5_REP_OK || strcmp(s->s_why, "closed") != 0;
+	if (r == NULL || !(flags & (RULE_L_DISCONNECT | RULE_L_ERROR)))
+		return;
+	session_strs(s, client, sizeof(client), dst, sizeof(dst), user,
+	    sizeof(user));
+	rule_ref(r->r_set, r, ref, sizeof(ref));
+	if (flags & RULE_L_DISCONNECT)
+		log_info("session %016llx: disconnect client=%s user=%s "
+		    "target=%s bytes_out=%llu bytes_in=%llu (%s)",
+		    (unsigned long long)s->s_id, client, user, dst,
+		    (unsigned long long)s->s_bytes_out,
+		    (unsigned long long)s->s_bytes_in, ref);
+	if ((flags & RULE_L_ERROR) && error)
+		log_warnx("session %016llx: error client=%s user=%s target=%s "
+		    "reply=%d end=\"%s\" (%s)", (unsigned long long)s->s_id,
+		    client, user, dst, s->s_rep, s->s_why, ref);
 }

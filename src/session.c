@@ -198,6 +198,7 @@ session_end(struct session *s)
 {
 	s->s_state = SS_DONE;
 	session_log(s);
+	session_rules_end(s);
 	if (s->s_tfd != -1)
 		close(s->s_tfd);
 	close(s->s_cfd);
@@ -209,6 +210,11 @@ session_run(struct session *s)
 {
 	int	 v;
 
+	if (session_client_allowed(s) == -1) {
+		close(s->s_cfd);	/* not a byte read, not a byte sent */
+		s->s_cfd = -1;
+		return;
+	}
 	set_nonblock(s->s_cfd, 1);
 	set_nodelay(s->s_cfd);
 	if (session_fill(s) == 0) {

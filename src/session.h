@@ -9,6 +9,7 @@
 #include "proto.h"
 
 struct sockd_conf;
+struct rule;
 
 enum session_state {
 	SS_NEGOTIATE,	/* greeting, method, authentication */
@@ -37,6 +38,9 @@ struct session {
 	int64_t			 s_start;	/* ms, monotonic */
 	int64_t			 s_deadline;	/* negotiation deadline */
 	char			 s_why[128];	/* why it ended */
+	const struct rule	*s_crule;	/* the client rule that passed */
+	const struct rule	*s_srule;	/* the socks rule that passed */
+	unsigned int		 s_blocks;	/* blocks logged (datagrams...) */
 
 	/* UDP ASSOCIATE only; bytes are payload bytes */
 	struct sockaddr_storage	 s_relay;	/* the relay socket */
@@ -74,10 +78,13 @@ void	cmd_bind(struct session *);
 void	cmd_udp(struct session *);
 
 /* policy.c: the rules; auth.c: authentication */
+int	session_client_allowed(struct session *);
 int	session_allowed(struct session *);
 int	session_addr_filter(const struct sockaddr *, void *);
 int	session_reply_allowed(struct session *, int, const struct sockaddr *);
-int	session_udp_dst_allowed(struct session *, const struct sockaddr *);
+int	session_udp_dst_allowed(struct session *, const struct socks_addr *,
+	    const struct sockaddr *);
+void	session_rules_end(struct session *);
 int	auth_userpass(struct session *);
 
 /* rule commands beyond S5_CMD_*: traffic coming back in */

@@ -82,10 +82,23 @@ def run_as_user():
     return 'user = "%s"\n' % pwd.getpwuid(os.geteuid()).pw_name
 
 
-class Sockd:
-    """A sockd started in the foreground (-d) with its log captured."""
+# Access rules every test gets unless it passes its own (rules=...): clients
+# from loopback may come in and go anywhere.  With no rules sockd blocks all.
+DEFAULT_RULES = """
+client pass { from = { "127.0.0.0/8", "::1" } }
+socks pass { from = { "127.0.0.0/8", "::1" } to = "0/0" }
+"""
 
-    def __init__(self, body, port=None, listen=None, workers=4, extra_args=()):
+
+class Sockd:
+    """A sockd started in the foreground (-d) with its log captured.
+
+    body is written after the common keys; rules (default DEFAULT_RULES,
+    pass from loopback) after body.  Rules in body come first, so they
+    win over the defaults; pass rules="" to have none but your own."""
+
+    def __init__(self, body, port=None, listen=None, workers=4, extra_args=(),
+                 rules=None):
         self.dir = tmpdir()
         self.port = port or free_port()
         listen = listen or ['127.0.0.1:%d' % self.port]
@@ -98,6 +111,7 @@ class Sockd:
         text += 'pidfile = "%s"\n' % self.pidfile
         text += "workers = %d\n" % workers
         text += body
+        text += DEFAULT_RULES if rules is None else rules
         self.write_conf(text)
         self.extra_args = list(extra_args)
         self.proc = None

@@ -1,0 +1,220 @@
+/*
+ * conf_rules.c: the `client` and `socks` rule sections of sockd.conf.
+ * Each value is checked as libconfuse reads it (so an error names its
+ * line), and each section is compiled into a struct rule as it closes,
+ * in file order, then dropped from libconfuse's tree: libconfuse would
+ * otherwise merge sections with the same title ("socks pass" twice).
+ */
+#include "config.h"
+
+#include <confuse.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_rules.h"
+#include "rules.h"
+
+struct rule_key {
+	const char	*k_name;
+	int		(*k_add)(struct rule *, const char *);
+	const char	*k_want;
+};
+
+static int	add_cmd(struct rule *, const char *);
+static int	add_method(struct rule *, const char *);
+static int	add_log(struct rule *, const char *);
+
+static const struct rule_key rule_keys[] = {
+	{ "from", rule_add_from, "an address or CIDR block (10.0.0.0/8, "
+	    "2001:db8::/32, ::1, 0/0)" },
+	{ "listen", rule_add_listen, "a listener ADDRESS:PORT "
+	    "(127.0.0.1:1080, [::1]:1080, *:1080)" },
+	{ "to", rule_add_to, "an address, CIDR block, host name or "
+	    ".domain suffix" },
+	{ "port", rule_add_ports, "ports such as 80, 80,443, 8000-8999, "
+	    "<1024, >=1024" },
+	{ "command", add_cmd, "a command (connect, bind, udpassociate, "
+	    "bindreply, udpreply)" },
+	{ "method", add_method, "a method (none, password)" },
+	{ "user", rule_add_user, "a user name" },
+	{ "log", add_log, "a log event (connect, disconnect, error)" },
+	{ NULL, NULL, NULL }
+};
+
+cfg_opt_t conf_client_rule_opts[] = {
+	CFG_STR_LIST("from", NULL, CFGF_NONE),
+	CFG_STR_LIST("listen", NULL, CFGF_NONE),
+	CFG_STR_LIST("log", NULL, CFGF_NONE),
+	CFG_END()
+};
+
+cfg_opt_t conf_socks_rule_opts[] = {
+	CFG_STR_LIST("from", NULL, CFGF_NONE),
+	CFG_STR_LIST("to", NULL, CFGF_NONE),
+	CFG_STR_LIST("port", NULL, CFGF_NONE),
+	CFG_STR_LIST("command", NULL, CFGF_NONE),
+	CFG_STR_LIST("method", NULL, CFGF_NONE),
+	CFG_STR_LIST("user", NULL, CFGF_NONE),
+	CFG_STR_LIST("log", NULL, CFGF_NONE),
+	CFG_END()
+};
+
+/* Where sections go while a file is parsed (conf_load is not reentrant). */
+static struct rule_lists	*cur;
+
+static int
+add_bits(unsigned int *bits, int bit)
+{
+	if (bit == -1)
+		return -1;
+	*bits |= (unsigned int)bit;
+	return 0;
+}
+
+static int
+add_cmd(struct rule *r, const char *s)
+{
+	return add_bits(&r->r_cmds, rule_cmd_byname(s));
+}
+
+static int
+add_method(struct rule *r, const char *s)
+{
+	return add_bits(&r->r_methods, rule_method_byname(s));
+}
+
+static int
+add_log(struct rule *r, const char *s)
+{
+	return add_bits(&r->r_log, rule_log_byname(s));
+}
+
+static const struct rule_key *
+rule_key(const char *name)
+{
+	const struct rule_key	*k;
+
+	for (k = rule_keys; k->k_name != NULL; k++)
+		if (strcmp(k->k_name, name) == 0)
+			return k;
+	return NULL;
+}
+
+/* Each value of one key, as it is read: a scratch rule takes it. */
+static int
+validate_key(cfg_t *sec, cfg_opt_t *opt)
+{
+	const struct rule_key	*k = rule_key(opt->name);
+	struct rule		 r;
+	unsigned int		 i;
+	int			 rc = 0;
+
+	rule_init(&r, RULESET_SOCKS, RULE_PASS);
+	for (i = 0; k != NULL && rc == 0 && i < cfg_opt_size(opt); i++)
+		if ((rc = k->k_add(&r, cfg_opt_getnstr(opt, i))) == -1)
+			cfg_error(sec, "%s: '%s' is not %s", k->k_name,
+			    cfg_opt_getnstr(opt, i), k->k_want);
+	rule_clear(&r);
+	return rc;
+}
+
+/* Copy one section's values into r (each already checked). */
+static int
+compile_section(cfg_t *sec, struct rule *r)
+{
+	const struct rule_key	*k;
+	cfg_opt_t		*opt;
+	unsigned int		 i;
+
+	for (opt = sec->opts; opt->name != NULL; opt++) {
+		if (cfg_opt_size(opt) == 0 || (k = rule_key(opt->name)) == NULL)
+			continue;
+		if (strcmp(opt->name, "command") == 0)
+			r->r_cmds = 0;
+		if (strcmp(opt->name, "method") == 0)
+			r->r_methods = 0;
+		for (i = 0; i < cfg_opt_size(opt); i++)
+			if (k->k_add(r, cfg_opt_getnstr(opt, i)) == -1) {
+				cfg_error(sec, "%s: too many values or out of "
+				    "memory", k->k_name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+static int
+append_rule(struct rule_lists *rl, struct rule *r)
+{
+	struct rule	**rules = &rl->rl_rules[r->r_set], *p;
+	int		 *n = &rl->rl_n[r->r_set];
+
+	if (*n >= RULES_MAX)
+		return -1;
+	if ((p = realloc(*rules, (*n + 1) * sizeof(*p))) == NULL)
+		return -1;
+	*rules = p;
+	r->r_number = *n + 1;
+	p[(*n)++] = *r;
+	return 0;
+}
+
+/* A "client ..." or "socks ..." section has just closed. */
+static int
+section_done(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t		*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char	*title = cfg_title(sec);
+	struct rule	 r;
+	int		 action;
+
+	if ((action = rule_action_byname(title)) == -1) {
+		cfg_error(cfg, "'%s %s': a rule is '%s pass' or '%s block'",
+		    opt->name, title, opt->name, opt->name);
+		return -1;
+	}
+	rule_init(&r, strcmp(opt->name, "client") == 0 ? RULESET_CLIENT :
+	    RULESET_SOCKS, action);
+	r.r_line = cfg->line;
+	if ((r.r_file = strdup(cfg->filename ? cfg->filename : "-")) == NULL ||
+	    compile_section(sec, &r) == -1 || append_rule(cur, &r) == -1) {
+		cfg_error(cfg, "%s %s: cannot add the rule (at most %d rules "
+		    "per set)", opt->name, title, RULES_MAX);
+		rule_clear(&r);
+		return -1;
+	}
+	cfg_rmtsec(cfg, opt->name, title);
+	return 0;
+}
+
+/* Before cfg_parse: compiled rules will be appended to rl. */
+void
+conf_rules_setup(cfg_t *cfg, struct rule_lists *rl)
+{
+	static const char *const sections[] = { "client", "socks" };
+	char			 path[32];
+	size_t			 i;
+	cfg_opt_t		*o;
+
+	memset(rl, 0, sizeof(*rl));
+	cur = rl;
+	for (i = 0; i < 2; i++) {
+		cfg_set_validate_func(cfg, sections[i], section_done);
+		o = i == 0 ? conf_client_rule_opts : conf_socks_rule_opts;
+		for (; o->name != NULL; o++) {
+			snprintf(path, sizeof(path), "%s|%s", sections[i],
+			    o->name);
+			cfg_set_validate_func(cfg, path, validate_key);
+		}
+	}
+}
+
+void
+conf_rules_discard(struct rule_lists *rl)
+{
+	rules_free(rl->rl_rules[RULESET_CLIENT], rl->rl_n[RULESET_CLIENT]);
+	rules_free(rl->rl_rules[RULESET_SOCKS], rl->rl_n[RULESET_SOCKS]);
+	memset(rl, 0, sizeof(*rl));
+	cur = NULL;
+}

@@ -1,0 +1,21 @@
+/* conf_rules.h: the rule sections of sockd.conf, for conf.c. */
+#ifndef SOCKD_CONF_RULES_H
+#define SOCKD_CONF_RULES_H
+
+#include <confuse.h>
+
+struct rule;
+
+/* the rules compiled so far, per set (RULESET_CLIENT, RULESET_SOCKS) */
+struct rule_lists {
+	struct rule	*rl_rules[2];
+	int		 rl_n[2];
+};
+
+extern cfg_opt_t conf_client_rule_opts[];
+extern cfg_opt_t conf_socks_rule_opts[];
+
+void	conf_rules_setup(cfg_t *, struct rule_lists *);
+void	conf_rules_discard(struct rule_lists *);
+
+#endif

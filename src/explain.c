@@ -1,0 +1,179 @@
+/*
+ * explain.c: `sockd -n` lists the rules as parsed; `sockd -n -q QUERY`
+ * walks them for one question and prints which rule decides and why,
+ * resolving a destination name only when the answer depends on it.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "explain.h"
+#include "proto.h"
+#include "rules.h"
+
+#define EXPLAIN_MAXADDRS	16
+#define WHYLEN			4096
+
+static void
+list_set(FILE *fp, enum rule_set set, const struct rule *rules, int n)
+{
+	char	 buf[WHYLEN];
+	int	 i;
+
+	fprintf(fp, "%s rules:\n", rule_set_name(set));
+	if (n == 0)
+		fprintf(fp, "  (none: every %s is blocked)\n",
+		    set == RULESET_CLIENT ? "client" : "request");
+	for (i = 0; i < n; i++)
+		fprintf(fp, "  #%d %s:%d  %s\n", rules[i].r_number,
+		    rules[i].r_file, rules[i].r_line, rule_format(&rules[i],
+		    buf, sizeof(buf)));
+}
+
+void
+explain_rules(const struct sockd_conf *c, FILE *fp)
+{
+	list_set(fp, RULESET_CLIENT, c->c_client_rules, c->c_nclient_rules);
+	list_set(fp, RULESET_SOCKS, c->c_socks_rules, c->c_nsocks_rules);
+}
+
+/*
+ * Walk the rules for q, printing each one looked at: the index of the
+ * rule that decides, or -1 (none matched).  *maybe: it depends on the
+ * address of the name.
+ */
+static int
+walk(FILE *fp, const char *indent, const struct rule *rules, int n,
+    const struct rule_query *q, int *maybe)
+{
+	static const char *const said[] = { "no match", "match", "depends" };
+	char	 why[WHYLEN];
+	int	 i, m;
+
+	*maybe = 0;
+	for (i = 0; i < n; i++) {
+		m = rule_eval(&rules[i], q, why, sizeof(why));
+		fprintf(fp, "%s#%d %s:%d  %s: %s\n", indent, rules[i].r_number,
+		    rules[i].r_file, rules[i].r_line, said[m], why);
+		if (m == RULE_NOMATCH)
+			continue;
+		*maybe = m == RULE_MAYBE;
+		return i;
+	}
+	return -1;
+}
+
+/* The verdict line; 1 when the rule (or no rule) passes. */
+static int
+verdict(FILE *fp, const char *indent, enum rule_set set, const struct rule *r)
+{
+	if (r == NULL) {
+		fprintf(fp, "%s=> block: no %s rule matched\n", indent,
+		    rule_set_name(set));
+		return 0;
+	}
+	fprintf(fp, "%s=> %s by %s rule #%d (%s:%d)\n", indent,
+	    rule_action_name(r->r_action), rule_set_name(set), r->r_number,
+	    r->r_file, r->r_line);
+	return r->r_action == RULE_PASS;
+}
+
+static int
+query_client(const struct sockd_conf *c, const struct rule_query *q, FILE *fp)
+{
+	int	 i, maybe;
+
+	fprintf(fp, "client rules:\n");
+	i = walk(fp, "  ", c->c_client_rules, c->c_nclient_rules, q, &maybe);
+	return verdict(fp, "  ", RULESET_CLIENT, i < 0 ? NULL :
+	    &c->c_client_rules[i]);
+}
+
+/* The name's addresses, each checked as the daemon checks it. */
+static int
+query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 a[INET6_ADDRSTRLEN];
+	int		 i, n = 0, maybe, passes = 0, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	if ((rc = getaddrinfo(q->q_name, NULL, &hints, &res)) != 0) {
+		fprintf(fp, "  cannot resolve %s (%s): the daemon would "
+		    "fail the request\n", q->q_name, gai_strerror(rc));
+		return 0;
+	}
+	for (ai = res; ai != NULL && n < EXPLAIN_MAXADDRS; ai = ai->ai_next,
+	    n++) {
+		memcpy(&q->q_addr, ai->ai_addr, ai->ai_addrlen);
+		addr_unmap(&q->q_addr);
+		fprintf(fp, "  %s resolves to %s:\n", q->q_name, addr_ntop_host(
+		    (struct sockaddr *)&q->q_addr, a, sizeof(a)));
+		i = walk(fp, "    ", c->c_socks_rules, c->c_nsocks_rules, q,
+		    &maybe);
+		passes += verdict(fp, "    ", RULESET_SOCKS, i < 0 ? NULL :
+		    &c->c_socks_rules[i]);
+	}
+	freeaddrinfo(res);
+	memset(&q->q_addr, 0, sizeof(q->q_addr));
+	fprintf(fp, "  => %s: %d of %d addresses may be connected to\n",
+	    passes ? "pass" : "block", passes, n);
+	return passes > 0;
+}
+
+static int
+query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
+{
+	int	 i, maybe;
+
+	fprintf(fp, "socks rules:\n");
+	i = walk(fp, "  ", c->c_socks_rules, c->c_nsocks_rules, q, &maybe);
+	if (i >= 0 && maybe && q->q_anydst) {
+		fprintf(fp, "  => pass: the association is made; the rules "
+		    "decide each datagram's destination\n");
+		return 1;
+	}
+	if (i >= 0 && maybe && q->q_cmd != S5_CMD_CONNECT) {
+		fprintf(fp, "  => block: rule #%d needs the address of %s, "
+		    "and only connect resolves a name before deciding\n",
+		    c->c_socks_rules[i].r_number, q->q_name);
+		return 0;
+	}
+	if (i >= 0 && maybe)
+		return query_addresses(c, q, fp);
+	return verdict(fp, "  ", RULESET_SOCKS, i < 0 ? NULL :
+	    &c->c_socks_rules[i]);
+}
+
+/*
+ * Answer a query: 0 when it would pass, 1 when blocked, 2 when the
+ * query itself is wrong.
+ */
+int
+explain_query(const struct sockd_conf *c, const char *text, FILE *fp)
+{
+	struct rule_query	 q;
+	char			 err[256];
+	int			 given, pass;
+
+	if ((given = rule_query_parse(text, &q, err, sizeof(err))) == -1) {
+		fprintf(stderr, "query: %s\n", err);
+		return 2;
+	}
+	if (!(given & RQ_LISTEN) && c->c_nlisten > 0)
+		q.q_listen = c->c_listen[0].la_addr;
+	pass = query_client(c, &q, fp);
+	/* a UDP association without a destination: the request itself */
+	q.q_anydst = !(given & RQ_TO) && q.q_cmd == S5_CMD_UDP;
+	if (pass && ((given & RQ_TO) || q.q_anydst))
+		pass = query_socks(c, &q, fp);
+	fprintf(fp, "decision: %s\n", pass ? "pass" : "block");
+	return pass ? 0 : 1;
+}
