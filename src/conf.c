@@ -33,8 +33,18 @@ static int	validate_log(cfg_t *, cfg_opt_t *);
 static int	validate_facility(cfg_t *, cfg_opt_t *);
 static int	validate_level(cfg_t *, cfg_opt_t *);
 
+static int	validate_listener(cfg_t *, cfg_opt_t *);
+
+/* listener "ADDRESS:PORT" { methods = { ... } }: a listener of its own. */
+static cfg_opt_t listener_opts[] = {
+	CFG_STR_LIST("methods", NULL, CFGF_NODEFAULT),
+	CFG_END()
+};
+
 static cfg_opt_t opts[] = {
 	CFG_STR_LIST("listen", "{127.0.0.1:1080}", CFGF_NONE),
+	CFG_SEC("listener", listener_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_STR("user", "sockd", CFGF_NONE),
 	CFG_STR("group", "", CFGF_NONE),
 	CFG_STR("pidfile", DEFAULT_PIDFILE, CFGF_NONE),
@@ -90,6 +100,8 @@ static const struct validator validators[] = {
 	{ "client-rate", validate_nonneg },
 	{ "client-rate-interval", validate_positive },
 	{ "methods", validate_methods },
+	{ "listener", validate_listener },
+	{ "listener|methods", validate_methods },
 	{ "password-fail-delay", validate_nonneg },
 	{ "password-cache-ttl", validate_nonneg },
 	{ "password-cache-size", validate_positive },
@@ -140,6 +152,21 @@ validate_external(cfg_t *cfg, cfg_opt_t *opt)
 		return 0;
 	cfg_error(cfg, "external: '%s' is not an IPv4 or IPv6 address", s);
 	return -1;
+}
+
+static int
+validate_listener(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t			*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+
+	if (addr_parse_hostport(cfg_title(sec), &ss, &len) == -1) {
+		cfg_error(cfg, "listener: '%s' is not ADDRESS:PORT",
+		    cfg_title(sec));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -256,26 +283,51 @@ xstrdup_or_null(const char *s)
 }
 
 static void
+copy_methods(uint8_t *methods, int *n, cfg_t *cfg)
+{
+	int	 i;
+
+	*n = cfg_size(cfg, "methods");
+	for (i = 0; i < *n; i++)
+		methods[i] = method_byname(cfg_getnstr(cfg, "methods", i));
+}
+
+static void
+add_listen(struct sockd_conf *c, const char *s, cfg_t *sec)
+{
+	struct listen_addr *la;
+
+	if (c->c_nlisten == CONF_MAX_LISTEN) {
+		c->c_nlisten++;		/* conf_check() says it */
+		return;
+	}
+	la = &c->c_listen[c->c_nlisten++];
+	addr_parse_hostport(s, &la->la_addr, &la->la_len);
+	addr_ntop((struct sockaddr *)&la->la_addr, la->la_str,
+	    sizeof(la->la_str));
+	if (sec != NULL)
+		copy_methods(la->la_methods, &la->la_nmethods, sec);
+}
+
+/* "listen" (unless only listener sections are given), then the sections. */
+static void
 copy_listen(struct sockd_conf *c, cfg_t *cfg)
 {
-	unsigned int	 i;
+	unsigned int	 i, nsec = cfg_size(cfg, "listener");
+	cfg_t		*sec;
 
-	c->c_nlisten = cfg_size(cfg, "listen");
-	for (i = 0; i < (unsigned int)c->c_nlisten; i++) {
-		struct listen_addr *la = &c->c_listen[i];
-
-		addr_parse_hostport(cfg_getnstr(cfg, "listen", i),
-		    &la->la_addr, &la->la_len);
-		addr_ntop((struct sockaddr *)&la->la_addr, la->la_str,
-		    sizeof(la->la_str));
+	if (nsec == 0 || cfg_getopt(cfg, "listen")->flags & CFGF_MODIFIED)
+		for (i = 0; i < cfg_size(cfg, "listen"); i++)
+			add_listen(c, cfg_getnstr(cfg, "listen", i), NULL);
+	for (i = 0; i < nsec; i++) {
+		sec = cfg_getnsec(cfg, "listener", i);
+		add_listen(c, cfg_title(sec), sec);
 	}
 }
 
 static void
 copy_values(struct sockd_conf *c, cfg_t *cfg)
 {
-	unsigned int	 i;
-
 	copy_listen(c, cfg);
 	c->c_user = xstrdup_or_null(cfg_getstr(cfg, "user"));
 	c->c_group = xstrdup_or_null(cfg_getstr(cfg, "group"));
@@ -296,9 +348,7 @@ copy_values(struct sockd_conf *c, cfg_t *cfg)
 	c->c_client_max_sessions = cfg_getint(cfg, "client-max-sessions");
 	c->c_client_rate = cfg_getint(cfg, "client-rate");
 	c->c_client_rate_interval = cfg_getint(cfg, "client-rate-interval");
-	c->c_nmethods = cfg_size(cfg, "methods");
-	for (i = 0; i < (unsigned int)c->c_nmethods; i++)
-		c->c_methods[i] = method_byname(cfg_getnstr(cfg, "methods", i));
+	copy_methods(c->c_methods, &c->c_nmethods, cfg);
 	c->c_pw_fail_delay = cfg_getint(cfg, "password-fail-delay");
 	c->c_pw_cache_ttl = cfg_getint(cfg, "password-cache-ttl");
 	c->c_pw_cache_size = cfg_getint(cfg, "password-cache-size");
@@ -310,8 +360,32 @@ copy_values(struct sockd_conf *c, cfg_t *cfg)
 
 /* Checks that involve several keys; file-level, so no line to name. */
 static int
+conf_check_listen(const struct sockd_conf *c)
+{
+	int	 i, j;
+
+	if (c->c_nlisten > CONF_MAX_LISTEN) {
+		log_warnx("%s: more than %d listen addresses and listeners",
+		    c->c_file, CONF_MAX_LISTEN);
+		return -1;
+	}
+	for (i = 0; i < c->c_nlisten; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(c->c_listen[i].la_str,
+			    c->c_listen[j].la_str) == 0) {
+				log_warnx("%s: %s is given twice (listen, "
+				    "listener)", c->c_file,
+				    c->c_listen[i].la_str);
+				return -1;
+			}
+	return 0;
+}
+
+static int
 conf_check(const struct sockd_conf *c)
 {
+	if (conf_check_listen(c) == -1)
+		return -1;
 	if (c->c_workers > c->c_max_workers) {
 		log_warnx("%s: workers (%d) is more than max-workers (%d)",
 		    c->c_file, c->c_workers, c->c_max_workers);
@@ -416,15 +490,64 @@ conf_load(const char *file)
 	return c;
 }
 
+static int
+is_any(const struct sockaddr *sa)
+{
+	struct sockaddr_storage	 any;
+
+	memset(&any, 0, sizeof(any));
+	any.ss_family = sa->sa_family;
+	return addr_equal_host(sa, (struct sockaddr *)&any);
+}
+
+/*
+ * The methods offered to a client that came in on local: those of its
+ * listener section, else the global ones.
+ */
+const uint8_t *
+conf_methods(const struct sockd_conf *c, const struct sockaddr *local,
+    int *n)
+{
+	const struct listen_addr *la, *any = NULL;
+	int	 i;
+
+	for (i = 0; i < c->c_nlisten && local != NULL; i++) {
+		la = &c->c_listen[i];
+		if (addr_port((struct sockaddr *)&la->la_addr) !=
+		    addr_port(local))
+			continue;
+		if (addr_equal_host((struct sockaddr *)&la->la_addr, local))
+			break;
+		if (any == NULL && is_any((struct sockaddr *)&la->la_addr))
+			any = la;
+	}
+	la = i < c->c_nlisten && local != NULL ? &c->c_listen[i] : any;
+	if (la != NULL && la->la_nmethods > 0) {
+		*n = la->la_nmethods;
+		return la->la_methods;
+	}
+	*n = c->c_nmethods;
+	return c->c_methods;
+}
+
 /* Does any listener offer method m? */
 int
 conf_uses_method(const struct sockd_conf *c, uint8_t m)
 {
-	int	 i;
+	const uint8_t	*ms;
+	int		 i, n;
 
-	for (i = 0; i < c->c_nmethods; i++)
-		if (c->c_methods[i] == m)
+	for (i = -1; i < c->c_nlisten; i++) {
+		if (i < 0 || c->c_listen[i].la_nmethods == 0) {
+			ms = c->c_methods;
+			n = c->c_nmethods;
+		} else {
+			ms = c->c_listen[i].la_methods;
+			n = c->c_listen[i].la_nmethods;
+		}
+		if (memchr(ms, m, n) != NULL)
 			return 1;
+	}
 	return 0;
 }
 

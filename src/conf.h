@@ -18,6 +18,8 @@ struct listen_addr {
 	struct sockaddr_storage	la_addr;
 	socklen_t		la_len;
 	char			la_str[64];
+	uint8_t			la_methods[CONF_MAX_METHODS];
+	int			la_nmethods;	/* 0: the global methods */
 };
 
 struct sockd_conf {
@@ -71,5 +73,7 @@ struct sockd_conf {
 struct sockd_conf *conf_load(const char *);
 void	conf_free(struct sockd_conf *);
 int	conf_uses_method(const struct sockd_conf *, uint8_t);
+const uint8_t *conf_methods(const struct sockd_conf *,
+	    const struct sockaddr *, int *);
 
 #endif

@@ -39,6 +39,8 @@ negotiate(struct session *s)
 {
 	struct s5_greeting	 g;
 	uint8_t			 answer[2] = { SOCKS5_VERSION, 0 };
+	const uint8_t		*ours;
+	int			 nours;
 	ssize_t			 n;
 
 	n = session_read_msg(s, parse_greeting, &g);
@@ -48,8 +50,9 @@ negotiate(struct session *s)
 		session_why(s, "bad version in greeting");
 		return -1;
 	}
+	ours = conf_methods(s->s_conf, (struct sockaddr *)&s->s_local, &nours);
 	answer[1] = n == P_BAD ? S5_METHOD_NOACCEPT :
-	    s5_choose_method(s->s_conf->c_methods, s->s_conf->c_nmethods, &g);
+	    s5_choose_method(ours, nours, &g);
 	if (session_send(s, answer, sizeof(answer)) == -1)
 		return -1;
 	s->s_method = answer[1];

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "log.h"
 #include "proto.h"
@@ -132,7 +133,73 @@ static const struct bad_case bad[] = {
 	{ "socks4 = maybe\n", ":1:", "socks4" },
 	{ "workers = 1\nuser = \"x\"\nlisten = {\n", ":", "" },
 	{ "workers = 300\nmax-workers = 10\n", "", "max-workers" },
+	{ "listener \"nope\" {}\n", ":1:", "ADDRESS:PORT" },
+	{ "\nlistener \"[::1]:80\" { methods = { \"gss\" } }\n", ":2:",
+	    "gss" },
+	{ "listener \"[::1]:80\" {}\nlistener \"[::1]:80\" {}\n", ":2:",
+	    "duplicate" },
+	{ "listen = { \"[::1]:80\" }\nlistener \"[::1]:80\" {}\n", "",
+	    "twice" },
+	{ "password-cache-size = 0\n", ":1:", "password-cache-size" },
+	{ "password-fail-delay = -5\n", ":1:", "password-fail-delay" },
 };
+
+/* listener sections: their own methods, matched by the local address. */
+START_TEST(test_listeners)
+{
+	struct sockd_conf *c = load(
+	    "methods = { \"none\" }\n"
+	    "listener \"127.0.0.1:1081\" {\n"
+	    "    methods = { \"password\" }\n"
+	    "}\n"
+	    "listener \"0.0.0.0:1082\" {\n"
+	    "    methods = { \"password\", \"none\" }\n"
+	    "}\n"
+	    "listener \"[::1]:1083\" {}\n"
+	    "password-fail-delay = 250\n"
+	    "password-cache-ttl = 0\n");
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	const uint8_t		*m;
+	int			 n;
+
+	ck_assert_ptr_nonnull(c);
+	/* only sections: the default listen address is not added */
+	ck_assert_int_eq(c->c_nlisten, 3);
+	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1081");
+	ck_assert_int_eq(c->c_listen[0].la_nmethods, 1);
+	ck_assert_int_eq(c->c_listen[2].la_nmethods, 0);
+	ck_assert_int_eq(c->c_pw_fail_delay, 250);
+	ck_assert_int_eq(c->c_pw_cache_ttl, 0);
+	ck_assert_int_eq(conf_uses_method(c, S5_METHOD_PASSWORD), 1);
+
+	addr_parse_hostport("127.0.0.1:1081", &ss, &sl);
+	m = conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(m[0], S5_METHOD_PASSWORD);
+	addr_parse_hostport("192.0.2.7:1082", &ss, &sl);	/* wildcard */
+	m = conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(m[1], S5_METHOD_NONE);
+	addr_parse_hostport("[::1]:1083", &ss, &sl);	/* the global ones */
+	m = conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(m[0], S5_METHOD_NONE);
+	addr_parse_hostport("127.0.0.1:9999", &ss, &sl);
+	conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(n, 1);
+	conf_free(c);
+	errors();
+
+	c = load("listen = { \"127.0.0.1:1080\" }\n"
+	    "listener \"127.0.0.1:1081\" { methods = { \"none\" } }\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_nlisten, 2);
+	ck_assert_int_eq(conf_uses_method(c, S5_METHOD_PASSWORD), 0);
+	conf_free(c);
+	errors();
+}
+END_TEST
 
 START_TEST(test_errors)
 {
@@ -164,6 +231,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_listeners);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -267,4 +267,24 @@ for order, want in (('"password", "none"', 2), ('"none", "password"', 0)):
     s.close()
     sd2.stop()
 
+# --- a listener of its own: password on one port, none on the other ----
+pport = free_port()
+sd3 = Sockd('methods = { "none" }\npasswd-file = "%s"\n'
+            'listener "127.0.0.1:%d" {\n    methods = { "password" }\n}\n' % (pwfile, pport))
+rc, out = sd3.check_conf()
+check(rc == 0, "sockd -n accepts a listener section")
+sd3.start()
+m, st, s = login(sd3.port, b"alice", b"looking-glass", methods=b"\x00\x02")
+check(m == 0, "the plain listen address offers none")
+s.close()
+m, st, s = login(pport, b"alice", b"looking-glass", methods=b"\x00")
+check(m == 0xFF, "the password listener refuses a client offering only none")
+s.close()
+m, st, s = login(pport, b"alice", b"looking-glass", methods=b"\x00\x02")
+check(m == 2 and st == 0, "the password listener asks for and accepts a login")
+s.close()
+rc, page = curl("-x", "socks5h://127.0.0.1:%d" % pport, "--proxy-user", "alice:looking-glass", url)
+check(rc == 0 and page == b"hello through auth\n", "curl through the password listener")
+sd3.stop()
+
 finish()
