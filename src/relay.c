@@ -3,11 +3,17 @@
  * of nc's readwrite(): a side is polled for reading only while its buffer
  * has room, and an end of stream becomes shutdown(SHUT_WR) on the other
  * side once the buffer has drained, so half-closed exchanges work.
+ *
+ * A direction that carries more than RELAY_SPLICE_AFTER bytes switches
+ * from read()/send() through its buffer to splice() through a pipe, so a
+ * bulk transfer is not copied through user space.  The worker keeps its
+ * two pipes from session to session.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,9 +38,92 @@ relay_init(struct relay *r, int cfd, int tfd, uint8_t *up, uint8_t *down,
 	r->r_idle_ms = -1;
 }
 
+#ifdef HAVE_SPLICE
+static int	 pipes[2][2] = { { -1, -1 }, { -1, -1 } };
+
+static int *
+pipe_get(int i)
+{
+	if (pipes[i][0] != -1)
+		return pipes[i];
+	if (pipe2(pipes[i], O_NONBLOCK | O_CLOEXEC) == -1)
+		return NULL;
+	fcntl(pipes[i][0], F_SETPIPE_SZ, RELAY_PIPESIZE);
+	return pipes[i];
+}
+
+/* A pipe with bytes left in it is no use to the next session. */
+static void
+pipe_drop(struct relay_dir *d)
+{
+	int	 i = d->rd_pipe == pipes[0] ? 0 : 1;
+
+	close(pipes[i][0]);
+	close(pipes[i][1]);
+	pipes[i][0] = pipes[i][1] = -1;
+	d->rd_pipe = NULL;
+}
+
+/* Move a bulk direction onto splice() once its buffer is empty. */
+static void
+dir_try_splice(struct relay *r, struct relay_dir *d)
+{
+	int	 cap;
+
+	if (d->rd_pipe != NULL || d->rd_len != 0 ||
+	    d->rd_bytes < RELAY_SPLICE_AFTER)
+		return;
+	if ((d->rd_pipe = pipe_get(d == &r->r_dir[0] ? 0 : 1)) == NULL)
+		return;
+	cap = fcntl(d->rd_pipe[0], F_GETPIPE_SZ);
+	d->rd_pipecap = cap > 0 ? (size_t)cap : 65536;
+	d->rd_off = 0;
+}
+
+static ssize_t
+splice_in(struct relay_dir *d)
+{
+	return splice(d->rd_from, NULL, d->rd_pipe[1], NULL,
+	    d->rd_pipecap - d->rd_len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+}
+
+static ssize_t
+splice_out(struct relay_dir *d)
+{
+	return splice(d->rd_pipe[0], NULL, d->rd_to, NULL, d->rd_len,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+}
+#else
+static void
+pipe_drop(struct relay_dir *d)
+{
+}
+
+static void
+dir_try_splice(struct relay *r, struct relay_dir *d)
+{
+}
+
+static ssize_t
+splice_in(struct relay_dir *d)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+static ssize_t
+splice_out(struct relay_dir *d)
+{
+	errno = ENOSYS;
+	return -1;
+}
+#endif
+
 static int
 dir_wants_read(const struct relay_dir *d)
 {
+	if (d->rd_pipe != NULL)
+		return !d->rd_eof && !d->rd_stall && d->rd_len < d->rd_pipecap;
 	return !d->rd_eof && d->rd_off + d->rd_len < d->rd_size;
 }
 
@@ -54,12 +143,18 @@ dir_read(struct relay *r, struct relay_dir *d)
 
 	if (d->rd_len == 0)
 		d->rd_off = 0;
-	n = read(d->rd_from, d->rd_buf + d->rd_off + d->rd_len,
-	    d->rd_size - d->rd_off - d->rd_len);
+	dir_try_splice(r, d);
+	if (d->rd_pipe != NULL)
+		n = splice_in(d);
+	else
+		n = read(d->rd_from, d->rd_buf + d->rd_off + d->rd_len,
+		    d->rd_size - d->rd_off - d->rd_len);
 	if (n > 0)
 		d->rd_len += n;
 	else if (n == 0)
 		d->rd_eof = 1;
+	else if (errno == EAGAIN && d->rd_pipe != NULL && d->rd_len > 0)
+		d->rd_stall = 1;	/* the pipe is out of slots */
 	else if (errno != EINTR && errno != EAGAIN)
 		return fail(r, d->rd_name, "read error", errno);
 	return 0;
@@ -70,8 +165,13 @@ dir_write(struct relay *r, struct relay_dir *d)
 {
 	ssize_t	 n;
 
-	n = send(d->rd_to, d->rd_buf + d->rd_off, d->rd_len, MSG_NOSIGNAL);
+	if (d->rd_pipe != NULL)
+		n = splice_out(d);
+	else
+		n = send(d->rd_to, d->rd_buf + d->rd_off, d->rd_len,
+		    MSG_NOSIGNAL);
 	if (n > 0) {
+		d->rd_stall = 0;
 		d->rd_off += n;
 		d->rd_len -= n;
 		d->rd_bytes += n;
@@ -120,11 +220,14 @@ set_events(struct relay *r, struct pollfd *pfd)
 static int
 dir_service(struct relay *r, struct relay_dir *d, short rev, short wev)
 {
+	size_t	 before = d->rd_len;
+
 	if ((rev & (POLLIN | POLLHUP | POLLERR)) && dir_wants_read(d) &&
 	    dir_read(r, d) == -1)
 		return -1;
-	if (d->rd_len > 0 && (wev & (POLLOUT | POLLERR | POLLHUP)) &&
-	    dir_write(r, d) == -1)
+	/* what was just read is written at once: the socket is likely ready */
+	if (d->rd_len > 0 && (d->rd_len > before ||
+	    (wev & (POLLOUT | POLLERR | POLLHUP))) && dir_write(r, d) == -1)
 		return -1;
 	dir_propagate_eof(d);
 	return 0;
@@ -134,8 +237,18 @@ dir_service(struct relay *r, struct relay_dir *d, short rev, short wev)
  * Run until both directions have ended (0), or an error or the idle
  * timeout ends the session (-1); r_why says which.
  */
-int
-relay_run(struct relay *r)
+static void
+relay_done(struct relay *r)
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (r->r_dir[i].rd_pipe != NULL && r->r_dir[i].rd_len > 0)
+			pipe_drop(&r->r_dir[i]);
+}
+
+static int
+relay_loop(struct relay *r)
 {
 	struct pollfd	 pfd[2];
 	int		 n;
@@ -163,4 +276,13 @@ relay_run(struct relay *r)
 	}
 	snprintf(r->r_why, sizeof(r->r_why), "closed");
 	return 0;
+}
+
+int
+relay_run(struct relay *r)
+{
+	int	 rc = relay_loop(r);
+
+	relay_done(r);
+	return rc;
 }

@@ -6,6 +6,9 @@
 #include <stdint.h>
 
 #define RELAY_BUFSIZE	(64 * 1024)
+/* a direction moves to splice() once this much has passed through it */
+#define RELAY_SPLICE_AFTER	(256 * 1024)
+#define RELAY_PIPESIZE		(256 * 1024)
 
 struct relay_dir {
 	int		 rd_from;
@@ -18,6 +21,9 @@ struct relay_dir {
 	int		 rd_shut;	/* rd_to has been shut for writing */
 	uint64_t	 rd_bytes;	/* bytes written to rd_to */
 	const char	*rd_name;	/* "client" or "target": who sends */
+	int		*rd_pipe;	/* splice() mode: the bytes wait here */
+	size_t		 rd_pipecap;
+	int		 rd_stall;	/* the pipe took no more: wait for a write */
 };
 
 struct relay {

@@ -3,6 +3,7 @@
 the session log line."""
 import re
 import socket
+import threading
 import time
 
 from harness import *
@@ -45,6 +46,19 @@ s.sendall(payload)
 s.shutdown(socket.SHUT_WR)
 back = recv_all(s, 15)
 check(back == payload, "half-close: all bytes sent before SHUT_WR are echoed back")
+s.close()
+
+# Bulk both ways at once (the relay moves to splice() past 256 KiB).
+s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+payload = os.urandom(24 * 1024 * 1024)
+got = []
+reader = threading.Thread(target=lambda: got.append(recv_all(s, 60)))
+reader.start()
+s.sendall(payload)
+s.shutdown(socket.SHUT_WR)
+reader.join(70)
+check(got and got[0] is not None and hashlib.sha256(got[0]).digest() == hashlib.sha256(payload).digest(),
+      "24 MiB echoed both ways at once arrives intact")
 s.close()
 
 # Pipelined: greeting, request and data in one write.
