@@ -1,8 +1,8 @@
 /*
- * listen.c: bind and listen on every configured address.  With one
- * listener the workers block in accept(), which the kernel wakes one at
- * a time; with several they share an epoll set with EPOLLEXCLUSIVE
- * (worker.c), so the sockets are non-blocking.
+ * listen.c: bind and listen on every configured address, and on a
+ * reload open what is new and close what is gone.  Workers wait on the
+ * sockets with epoll and EPOLLEXCLUSIVE (worker.c), so they are
+ * non-blocking: a worker woken for a client another took gets EAGAIN.
  */
 #include "config.h"
 
@@ -58,9 +58,59 @@ listeners_open(const struct sockd_conf *c, struct listeners *l)
 		strcpy(l->l_str[i], c->c_listen[i].la_str);
 		l->l_n = i + 1;
 	}
-	for (i = 0; i < l->l_n && l->l_n > 1; i++)
+	for (i = 0; i < l->l_n; i++)
 		set_nonblock(l->l_fd[i], 1);
 	return 0;
+}
+
+/* A socket for la: the one l holds (taken out of l), or a new one. */
+static int
+listen_take(struct listeners *l, const struct listen_addr *la)
+{
+	int	 i, fd;
+
+	if ((i = listener_find(l, la->la_str)) != -1) {
+		fd = l->l_fd[i];
+		l->l_fd[i] = -1;
+		return fd;
+	}
+	if ((fd = listen_one(la)) == -1)
+		return -1;
+	set_nonblock(fd, 1);
+	log_info("listening on %s", la->la_str);
+	return fd;
+}
+
+/*
+ * A reload: keep the sockets the configuration still names, open the
+ * new ones (after the privilege drop this may fail: a port below 1024),
+ * close the rest.  The number that failed; -1 when none at all is left,
+ * and then l is as it was.
+ */
+int
+listeners_update(struct listeners *l, const struct sockd_conf *c)
+{
+	struct listeners n;
+	int		 i, fd, failed = 0;
+
+	memset(&n, 0, sizeof(n));
+	for (i = 0; i < c->c_nlisten; i++) {
+		if ((fd = listen_take(l, &c->c_listen[i])) == -1) {
+			failed++;
+			continue;
+		}
+		n.l_fd[n.l_n] = fd;
+		strcpy(n.l_str[n.l_n], c->c_listen[i].la_str);
+		n.l_n++;
+	}
+	if (n.l_n == 0)
+		return -1;
+	for (i = 0; i < l->l_n; i++)
+		if (l->l_fd[i] != -1)
+			log_info("no longer listening on %s", l->l_str[i]);
+	listeners_close(l);
+	*l = n;
+	return failed;
 }
 
 void

@@ -1,8 +1,9 @@
 /*
  * master.c: the master never reads a byte from a client.  It sleeps in
  * ppoll() with its signals blocked, so none is lost between checks, and
- * acts on the flags the handlers set: reap and replace workers, reload
- * (SIGHUP), shut down (SIGTERM, SIGINT).
+ * acts on the flags the handlers set: reap workers, reload (SIGHUP),
+ * dump the scoreboard (SIGUSR1), shut down (SIGTERM, SIGINT); and once
+ * a second it lets the pool follow the load (spare.c).
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "climit.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
@@ -22,7 +24,10 @@
 #include "netio.h"
 #include "pool.h"
 
-static volatile sig_atomic_t	 got_term, got_hup, got_chld;
+#define TICK_MS		1000	/* pool maintenance */
+#define ABORT_GRACE_MS	3000	/* after SIGUSR2, before SIGKILL */
+
+static volatile sig_atomic_t	 got_term, got_hup, got_chld, got_usr1;
 
 static void
 on_signal(int sig)
@@ -38,13 +43,16 @@ on_signal(int sig)
 	case SIGCHLD:
 		got_chld = 1;
 		break;
+	case SIGUSR1:
+		got_usr1 = 1;
+		break;
 	}
 }
 
 static void
 master_signals(sigset_t *waitmask)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1 };
 	struct sigaction sa;
 	sigset_t	 block;
 	size_t		 i;
@@ -59,12 +67,34 @@ master_signals(sigset_t *waitmask)
 	}
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sigprocmask(SIG_BLOCK, &block, waitmask);
-	sigdelset(waitmask, SIGTERM);
-	sigdelset(waitmask, SIGINT);
-	sigdelset(waitmask, SIGHUP);
-	sigdelset(waitmask, SIGCHLD);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(waitmask, sigs[i]);
+}
+
+/*
+ * The listeners the new configuration asks for: keep, open, close.  A
+ * socket that cannot be opened (after the privilege drop: a port below
+ * 1024) does not fail the reload; the log says a restart is needed.
+ */
+static void
+reload_listeners(struct listeners *l, const struct sockd_conf *next)
+{
+	int	 failed;
+
+	if (listeners_match(l, next))
+		return;
+	if ((failed = listeners_update(l, next)) == -1) {
+		log_warnx("no new listen address could be opened%s: keeping "
+		    "the old ones; restart sockd to apply",
+		    geteuid() != 0 ? " after dropping root" : "");
+		return;
+	}
+	if (failed > 0)
+		log_warnx("%d new listen address%s could not be opened%s: "
+		    "restart sockd to apply", failed, failed > 1 ? "es" : "",
+		    geteuid() != 0 ? " after dropping root" : "");
 }
 
 /* Re-read the config; start a new generation; let the old one finish. */
@@ -78,48 +108,78 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 		log_warnx("reload failed: keeping the running configuration");
 		return conf;
 	}
-	if (!listeners_match(l, next))
-		log_warnx("listen addresses changed: restart sockd to apply");
-	if (pool_resize(p, next->c_max_workers) == -1) {
-		log_warnx("reload failed: out of memory");
-		conf_free(next);
-		return conf;
-	}
 	if (auth_load(next, conf) == -1) {
 		log_warnx("reload failed: keeping the running configuration");
 		conf_free(next);
 		return conf;
 	}
+	reload_listeners(l, next);
+	if (next->c_max_workers > p->p_max)
+		log_warnx("max-workers %d is more than the %d slots sized at "
+		    "start: restart sockd to use more", next->c_max_workers,
+		    p->p_max);
 	p->p_gen++;
-	pool_fill(p, next, l, next->c_workers);
+	p->p_spawn_rate = 1;
 	pool_signal(p, SIGTERM, p->p_gen);
+	pool_fill(p, next, l, next->c_workers);
 	conf_free(conf);
 	log_info("configuration reloaded (generation %d)", p->p_gen);
 	return next;
 }
 
-/* SIGTERM to all; after the shutdown timeout, SIGKILL to the rest. */
-static void
-master_shutdown(const struct sockd_conf *conf, struct pool *p,
-    sigset_t *waitmask)
+/* Reap until no worker is left or ms have passed: the number left. */
+static int
+master_wait(struct pool *p, int64_t ms, sigset_t *waitmask)
 {
 	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
-	int64_t		 deadline;
+	int64_t		 deadline = now_ms() + ms;
 
-	pool_signal(p, SIGTERM, INT_MAX);
-	deadline = now_ms() + conf->c_shutdown_timeout * 1000LL;
+	pool_reap(p);
 	while (pool_count(p, -1) > 0 && now_ms() < deadline) {
 		ppoll(NULL, 0, &ts, waitmask);
 		pool_reap(p);
 	}
-	if (pool_count(p, -1) > 0) {
-		log_warnx("shutdown timeout: ending %d sessions",
-		    pool_count(p, -1));
-		pool_signal(p, SIGKILL, INT_MAX);
-		while (pool_count(p, -1) > 0) {
-			ppoll(NULL, 0, &ts, waitmask);
-			pool_reap(p);
-		}
+	return pool_count(p, -1);
+}
+
+/*
+ * SIGTERM to all: idle workers go, busy ones finish their session.  At
+ * the shutdown timeout, SIGUSR2 ends the sessions left (each still logs
+ * its line); SIGKILL for any worker that does not go even then.
+ */
+static void
+master_shutdown(const struct sockd_conf *conf, struct pool *p,
+    sigset_t *waitmask)
+{
+	int	 n;
+
+	pool_signal(p, SIGTERM, INT_MAX);
+	if ((n = master_wait(p, conf->c_shutdown_timeout * 1000LL,
+	    waitmask)) == 0)
+		return;
+	log_warnx("shutdown timeout (%d s): ending %d sessions",
+	    conf->c_shutdown_timeout, n);
+	pool_signal(p, SIGUSR2, INT_MAX);
+	if (master_wait(p, ABORT_GRACE_MS, waitmask) == 0)
+		return;
+	pool_signal(p, SIGKILL, INT_MAX);
+	master_wait(p, ABORT_GRACE_MS, waitmask);
+}
+
+static void
+master_flags(struct sockd_conf **conf, struct pool *p, struct listeners *l)
+{
+	if (got_chld) {
+		got_chld = 0;
+		pool_reap(p);
+	}
+	if (got_hup) {
+		got_hup = 0;
+		*conf = master_reload(*conf, p, l);
+	}
+	if (got_usr1) {
+		got_usr1 = 0;
+		pool_dump(p);
 	}
 }
 
@@ -128,29 +188,33 @@ int
 master_run(struct sockd_conf **confp, struct listeners *l)
 {
 	struct sockd_conf *conf = *confp;
-	struct timespec	 tick = { 1, 0 };
+	struct timespec	 ts;
 	struct pool	 pool;
 	sigset_t	 waitmask;
+	int64_t		 next;
+	int		 ms;
 
 	log_settag("master");
 	master_signals(&waitmask);
 	if (pool_init(&pool, conf->c_max_workers) == -1)
 		fatal("pool");
+	if (climit_init() == -1)
+		fatal("per-client limits");
 	pool_fill(&pool, conf, l, conf->c_workers);
 	log_info("sockd %s started: %d workers on %d listeners",
 	    PACKAGE_VERSION, pool_count(&pool, -1), l->l_n);
+	next = now_ms() + TICK_MS;
 	while (!got_term) {
-		ppoll(NULL, 0, &tick, &waitmask);
-		if (got_chld) {
-			got_chld = 0;
-			pool_reap(&pool);
-		}
-		if (got_hup) {
-			got_hup = 0;
-			conf = master_reload(conf, &pool, l);
+		ms = ms_left(next);
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
+		ppoll(NULL, 0, &ts, &waitmask);
+		master_flags(&conf, &pool, l);
+		if (now_ms() >= next) {
+			pool_maintain(&pool, conf, l);
+			next = now_ms() + TICK_MS;
 		}
 		auth_watch(conf);
-		pool_fill(&pool, conf, l, conf->c_workers);
 	}
 	log_info("shutting down");
 	listeners_close(l);

@@ -1,6 +1,7 @@
 /*
- * pool.c: fork workers, keep count of them by generation, reap them, and
- * signal them.  The master decides how many; this file only does it.
+ * pool.c: fork workers into scoreboard slots, keep count of them by
+ * generation and state, reap them, and signal them.  spare.c decides
+ * how many; this file only does it.
  */
 #include "config.h"
 
@@ -19,32 +20,30 @@
 #include "pool.h"
 #include "worker.h"
 
-#define FORK_BACKOFF_MS	1000
+#define FORK_BACKOFF_MS		1000
+#define FORK_BACKOFF_MAX_MS	32000
 
+/* max slots, fixed for the daemon's life: the scoreboard is mapped now. */
 int
 pool_init(struct pool *p, int max)
 {
 	memset(p, 0, sizeof(*p));
 	if ((p->p_slots = calloc(max, sizeof(*p->p_slots))) == NULL)
 		return -1;
+	if (sb_init(&p->p_sb, max) == -1) {
+		free(p->p_slots);
+		return -1;
+	}
 	p->p_max = max;
+	p->p_spawn_rate = 1;
 	return 0;
 }
 
-/* Grow the table (never shrink it: old workers may sit at the end). */
+/* The most workers this configuration may have at once. */
 int
-pool_resize(struct pool *p, int max)
+pool_limit(const struct pool *p, const struct sockd_conf *c)
 {
-	struct pool_slot *n;
-
-	if (max <= p->p_max)
-		return 0;
-	if ((n = reallocarray(p->p_slots, max, sizeof(*n))) == NULL)
-		return -1;
-	memset(n + p->p_max, 0, (max - p->p_max) * sizeof(*n));
-	p->p_slots = n;
-	p->p_max = max;
-	return 0;
+	return c->c_max_workers < p->p_max ? c->c_max_workers : p->p_max;
 }
 
 /* Live workers of generation gen, or of any generation when gen < 0. */
@@ -60,37 +59,74 @@ pool_count(const struct pool *p, int gen)
 	return n;
 }
 
+/* Current-generation workers waiting for a client, or about to. */
+int
+pool_idle(const struct pool *p)
+{
+	int	 i, n = 0, st;
+
+	for (i = 0; i < p->p_max; i++) {
+		if (p->p_slots[i].ps_pid == 0 || p->p_slots[i].ps_retiring ||
+		    p->p_slots[i].ps_gen != p->p_gen)
+			continue;
+		st = sb_state(&p->p_sb, i);
+		n += st == SB_STARTING || st == SB_IDLE;
+	}
+	return n;
+}
+
+static void
+fork_failed(struct pool *p)
+{
+	int64_t	 ms = FORK_BACKOFF_MS;
+	int	 i;
+
+	for (i = 0; i < p->p_fork_fails && ms < FORK_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	if (ms > FORK_BACKOFF_MAX_MS)
+		ms = FORK_BACKOFF_MAX_MS;
+	log_warn("fork: no new worker for %lld ms", (long long)ms);
+	p->p_fork_fails++;
+	p->p_fork_backoff = now_ms() + ms;
+}
+
 int
 pool_spawn(struct pool *p, const struct sockd_conf *c, struct listeners *l)
 {
 	pid_t	 master = getpid(), pid;
 	int	 i;
 
+	if (now_ms() < p->p_fork_backoff)
+		return -1;
 	for (i = 0; i < p->p_max && p->p_slots[i].ps_pid != 0; i++)
 		;
 	if (i == p->p_max)
 		return -1;
-	if (now_ms() < p->p_fork_backoff)
-		return -1;
+	sb_slot_reset(&p->p_sb, i, p->p_gen);
 	switch (pid = fork()) {
 	case -1:
-		log_warn("fork");
-		p->p_fork_backoff = now_ms() + FORK_BACKOFF_MS;
+		sb_slot_set_pid(&p->p_sb, i, 0);
+		fork_failed(p);
 		return -1;
 	case 0:
+		sb_attach(&p->p_sb, i);
 		worker_main(c, l, master);
 	}
+	p->p_fork_fails = 0;
 	p->p_slots[i].ps_pid = pid;
 	p->p_slots[i].ps_gen = p->p_gen;
+	p->p_slots[i].ps_retiring = 0;
+	sb_slot_set_pid(&p->p_sb, i, pid);
 	return 0;
 }
 
-/* Start workers of the current generation until there are n. */
+/* Start workers of the current generation until there are n (or no room). */
 void
 pool_fill(struct pool *p, const struct sockd_conf *c, struct listeners *l,
     int n)
 {
-	while (pool_count(p, p->p_gen) < n)
+	while (pool_count(p, p->p_gen) < n &&
+	    pool_count(p, -1) < pool_limit(p, c))
 		if (pool_spawn(p, c, l) == -1)
 			break;
 }
@@ -98,7 +134,8 @@ pool_fill(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 static void
 log_exit(pid_t pid, int status)
 {
-	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
+	    WTERMSIG(status) != SIGKILL)
 		log_warnx("worker %ld killed by signal %d", (long)pid,
 		    WTERMSIG(status));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
@@ -115,9 +152,13 @@ pool_reap(struct pool *p)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		log_exit(pid, status);
-		for (i = 0; i < p->p_max; i++)
-			if (p->p_slots[i].ps_pid == pid)
-				p->p_slots[i].ps_pid = 0;
+		for (i = 0; i < p->p_max; i++) {
+			if (p->p_slots[i].ps_pid != pid)
+				continue;
+			p->p_served += sb_served(&p->p_sb, i);
+			p->p_slots[i].ps_pid = 0;
+			sb_slot_set_pid(&p->p_sb, i, 0);
+		}
 		n++;
 	}
 	return n;
@@ -132,4 +173,33 @@ pool_signal(struct pool *p, int sig, int below)
 	for (i = 0; i < p->p_max; i++)
 		if (p->p_slots[i].ps_pid != 0 && p->p_slots[i].ps_gen < below)
 			kill(p->p_slots[i].ps_pid, sig);
+}
+
+/*
+ * Ask one idle worker to go.  A worker's SIGTERM handler only sets a
+ * flag, which it reads between sessions, and it waits for clients with
+ * SIGTERM unblocked atomically (epoll_pwait), so one that has just taken
+ * a client finishes that session first: no session is cut.
+ */
+void
+pool_retire_one(struct pool *p)
+{
+	int	 i;
+
+	for (i = p->p_max - 1; i >= 0; i--) {
+		if (p->p_slots[i].ps_pid == 0 || p->p_slots[i].ps_retiring ||
+		    p->p_slots[i].ps_gen != p->p_gen ||
+		    sb_state(&p->p_sb, i) != SB_IDLE)
+			continue;
+		p->p_slots[i].ps_retiring = 1;
+		kill(p->p_slots[i].ps_pid, SIGTERM);
+		log_debug("retiring idle worker %ld", (long)p->p_slots[i].ps_pid);
+		return;
+	}
+}
+
+void
+pool_dump(const struct pool *p)
+{
+	sb_dump(&p->p_sb, p->p_gen, p->p_served);
 }

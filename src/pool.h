@@ -1,8 +1,11 @@
-/* pool.h: the master's table of worker processes. */
+/* pool.h: the master's table of worker processes and its spare policy. */
 #ifndef SOCKD_POOL_H
 #define SOCKD_POOL_H
 
 #include <sys/types.h>
+#include <stdint.h>
+
+#include "scoreboard.h"
 
 struct sockd_conf;
 struct listeners;
@@ -10,23 +13,36 @@ struct listeners;
 struct pool_slot {
 	pid_t		 ps_pid;	/* 0: free */
 	int		 ps_gen;
+	int		 ps_retiring;	/* told to go: not counted as idle */
 };
 
 struct pool {
 	struct pool_slot *p_slots;
-	int		  p_max;
+	struct scoreboard p_sb;
+	int		  p_max;	/* slots: max-workers at start */
 	int		  p_gen;	/* generation of new workers */
+	uint64_t	  p_served;	/* sessions of workers now gone */
 	int64_t		  p_fork_backoff; /* no fork before this (ms) */
+	int		  p_fork_fails;	/* in a row */
+	int		  p_spawn_rate;	/* 1, 2, 4 ... SPAWN_RATE_MAX */
+	int		  p_full;	/* said that max-workers is reached */
 };
 
 int	pool_init(struct pool *, int);
-int	pool_resize(struct pool *, int);
+int	pool_limit(const struct pool *, const struct sockd_conf *);
 int	pool_count(const struct pool *, int);
+int	pool_idle(const struct pool *);
 int	pool_spawn(struct pool *, const struct sockd_conf *,
 	    struct listeners *);
 void	pool_fill(struct pool *, const struct sockd_conf *,
 	    struct listeners *, int);
 int	pool_reap(struct pool *);
 void	pool_signal(struct pool *, int, int);
+void	pool_retire_one(struct pool *);
+void	pool_dump(const struct pool *);
+
+/* spare.c: once a second, follow the load */
+void	pool_maintain(struct pool *, const struct sockd_conf *,
+	    struct listeners *);
 
 #endif

@@ -175,6 +175,9 @@ dir_write(struct relay *r, struct relay_dir *d)
 		d->rd_off += n;
 		d->rd_len -= n;
 		d->rd_bytes += n;
+		if (d->rd_pub != NULL)
+			__atomic_store_n(d->rd_pub, d->rd_bytes,
+			    __ATOMIC_RELAXED);
 		if (d->rd_len == 0)
 			d->rd_off = 0;
 	} else if (n < 0 && errno != EINTR && errno != EAGAIN)
@@ -258,8 +261,11 @@ relay_loop(struct relay *r)
 		set_events(r, pfd);
 		n = poll(pfd, 2, r->r_idle_ms);
 		if (n == -1 && errno == EINTR) {
-			if (r->r_on_signal != NULL)
-				r->r_on_signal();
+			if (r->r_on_signal != NULL && r->r_on_signal() == -1) {
+				snprintf(r->r_why, sizeof(r->r_why),
+				    "ended by shutdown");
+				return -1;
+			}
 			continue;
 		}
 		if (n == -1)

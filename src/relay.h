@@ -20,6 +20,7 @@ struct relay_dir {
 	int		 rd_eof;	/* rd_from has no more to send */
 	int		 rd_shut;	/* rd_to has been shut for writing */
 	uint64_t	 rd_bytes;	/* bytes written to rd_to */
+	uint64_t	*rd_pub;	/* if set, rd_bytes is published here */
 	const char	*rd_name;	/* "client" or "target": who sends */
 	int		*rd_pipe;	/* splice() mode: the bytes wait here */
 	size_t		 rd_pipecap;
@@ -29,7 +30,7 @@ struct relay_dir {
 struct relay {
 	struct relay_dir r_dir[2];	/* 0: client to target, 1: back */
 	int		 r_idle_ms;
-	void		(*r_on_signal)(void);
+	int		(*r_on_signal)(void);	/* -1: end the relay */
 	char		 r_why[96];
 };
 

@@ -109,6 +109,8 @@ socks5_serve(struct session *s)
 		session_reply(s, S5_REP_BADCMD, NULL);
 		return;
 	}
+	if (session_limited(s) == -1)
+		return;
 	if (session_allowed(s) == -1)
 		return;
 	c->handler(s);

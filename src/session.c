@@ -15,6 +15,7 @@
 #include "log.h"
 #include "netio.h"
 #include "relay.h"
+#include "scoreboard.h"
 #include "session.h"
 
 void
@@ -23,7 +24,7 @@ session_init(struct session *s, const struct sockd_conf *conf, int cfd,
 {
 	uint8_t	*buf = s->s_buf, *buf2 = s->s_buf2;
 	size_t	 size = s->s_bufsize;
-	void	(*on_signal)(void) = s->s_on_signal;
+	int	(*on_signal)(void) = s->s_on_signal;
 	socklen_t sl;
 
 	memset(s, 0, sizeof(*s));
@@ -43,6 +44,7 @@ session_init(struct session *s, const struct sockd_conf *conf, int cfd,
 	addr_unmap(&s->s_client);
 	sl = sizeof(s->s_local);
 	getsockname(cfd, (struct sockaddr *)&s->s_local, &sl);
+	sb_session_begin(id, &s->s_client);
 }
 
 void
@@ -86,6 +88,32 @@ session_reply(struct session *s, uint8_t rep, const struct sockaddr *bnd)
 	return session_send(s, buf, len);
 }
 
+/*
+ * Over a per-client limit (climit.c): answer the request with a general
+ * failure instead of acting on it.  0 when the session may go on.
+ */
+int
+session_limited(struct session *s)
+{
+	if (s->s_limit[0] == '\0')
+		return 0;
+	session_reply(s, S5_REP_FAIL, NULL);
+	return -1;
+}
+
+/* The scoreboard learns who relays where; its byte counters follow. */
+static void
+session_publish(struct session *s, struct relay *r)
+{
+	char	 user[64], dst[160];
+
+	log_printable(user, sizeof(user), s->s_user, strlen(s->s_user));
+	socks_addr_str(&s->s_dst, dst, sizeof(dst));
+	sb_session_relay(user[0] ? user : "-", dst);
+	r->r_dir[0].rd_pub = sb_bytes(0);
+	r->r_dir[1].rd_pub = sb_bytes(1);
+}
+
 /* Relay until the end, with what the client pipelined sent first. */
 void
 session_relay(struct session *s)
@@ -94,6 +122,7 @@ session_relay(struct session *s)
 
 	s->s_state = SS_RELAY;
 	relay_init(&r, s->s_cfd, s->s_tfd, s->s_buf, s->s_buf2, s->s_bufsize);
+	session_publish(s, &r);
 	r.r_dir[0].rd_off = s->s_off;
 	r.r_dir[0].rd_len = s->s_len - s->s_off;
 	r.r_idle_ms = s->s_conf->c_idle_timeout * 1000;
@@ -199,6 +228,7 @@ session_end(struct session *s)
 	s->s_state = SS_DONE;
 	session_log(s);
 	session_rules_end(s);
+	sb_session_end(s->s_bytes_out, s->s_bytes_in);
 	if (s->s_tfd != -1)
 		close(s->s_tfd);
 	close(s->s_cfd);

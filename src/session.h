@@ -53,7 +53,8 @@ struct session {
 	size_t			 s_off;		/* parsed up to here */
 	size_t			 s_len;		/* read up to here */
 	uint8_t			*s_buf2;	/* relay: target to client */
-	void			(*s_on_signal)(void);
+	int			(*s_on_signal)(void);
+	char			 s_limit[128];	/* over a per-client limit */
 };
 
 #define SR_CLIENT	(-10)	/* the client closed, failed or timed out */
@@ -68,6 +69,7 @@ void	session_why(struct session *, const char *, ...)
 int	session_send(struct session *, const void *, size_t);
 int	session_reply(struct session *, uint8_t, const struct sockaddr *);
 void	session_relay(struct session *);
+int	session_limited(struct session *);
 ssize_t	session_read_msg(struct session *, msg_parser, void *);
 
 /* the protocols (socks5.c, socks4.c) and commands (cmd_*.c) */

@@ -1,7 +1,11 @@
 /*
- * worker.c: a worker blocks in accept(), serves the session to its end,
- * and loops until told to stop, its session quota is spent, or the master
- * is gone.  A stop request lets the current session finish.
+ * worker.c: a worker waits for a client, serves the session to its end,
+ * and loops until told to stop, its session quota is spent, or the
+ * master is gone.  SIGTERM asks it to stop: it is blocked except while
+ * the worker waits (epoll_pwait with the signal open, so none is lost
+ * between the check and the wait) and while a session runs, when it
+ * only closes the listeners; the session finishes.  SIGUSR2 ends the
+ * session (the master's shutdown timeout).
  */
 #include "config.h"
 
@@ -20,16 +24,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "climit.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
 #include "relay.h"
+#include "scoreboard.h"
 #include "session.h"
 #include "worker.h"
 
-static volatile sig_atomic_t	 worker_stop;
+static volatile sig_atomic_t	 worker_stop, worker_abort;
 static struct listeners		*worker_listeners;
 static pid_t			 worker_master;
+static sigset_t			 worker_block, worker_open;
 static uint8_t			 buf_up[RELAY_BUFSIZE];
 static uint8_t			 buf_down[RELAY_BUFSIZE];
 
@@ -39,33 +46,45 @@ on_stop(int sig)
 	worker_stop = 1;
 }
 
-/* After a signal: once told to stop, stop listening; finish the session. */
 static void
+on_abort(int sig)
+{
+	worker_stop = worker_abort = 1;
+}
+
+/* A signal during a session: stop listening once told to; -1: end it. */
+static int
 worker_on_signal(void)
 {
 	if (worker_stop && worker_listeners->l_n > 0)
 		listeners_close(worker_listeners);
+	return worker_abort ? -1 : 0;
 }
 
 static void
 worker_signals(void)
 {
 	struct sigaction sa;
-	sigset_t	 none;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;	/* no SA_RESTART: accept sees EINTR */
+	sa.sa_handler = on_stop;	/* no SA_RESTART: waits see EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_abort;
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&worker_open);
+	sigemptyset(&worker_block);
+	sigaddset(&worker_block, SIGTERM);
+	sigaddset(&worker_block, SIGINT);
+	sigaddset(&worker_block, SIGUSR2);
+	sigprocmask(SIG_SETMASK, &worker_block, NULL);
 }
 
 /* Ask the kernel to tell us when the master dies. */
@@ -86,7 +105,8 @@ accept_failed(void)
 	static time_t	 last;
 	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
 
-	if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
+	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == ECONNABORTED)
 		return;
 	if (time(NULL) != last) {
 		log_warn("accept");
@@ -114,17 +134,15 @@ worker_epoll(struct listeners *l)
 	return ep;
 }
 
-/* Several listeners: wait on all, woken one worker at a time. */
+/* Wait on every listener, woken (mostly) one worker at a time. */
 static int
-accept_many(struct listeners *l, int ep)
+wait_listener(struct listeners *l, int ep)
 {
 	struct epoll_event ev;
-	int		 n;
 
-	n = epoll_wait(ep, &ev, 1, -1);
-	if (n <= 0 || worker_stop || l->l_n == 0)
+	if (epoll_pwait(ep, &ev, 1, -1, &worker_open) != 1)
 		return -1;
-	return accept4(l->l_fd[ev.data.u32], NULL, NULL, SOCK_CLOEXEC);
+	return ev.data.u32;
 }
 #else
 static int
@@ -134,7 +152,7 @@ worker_epoll(struct listeners *l)
 }
 
 static int
-accept_many(struct listeners *l, int ep)
+wait_listener(struct listeners *l, int ep)
 {
 	struct pollfd	 pfd[CONF_MAX_LISTEN];
 	int		 i;
@@ -143,11 +161,11 @@ accept_many(struct listeners *l, int ep)
 		pfd[i].fd = l->l_fd[i];
 		pfd[i].events = POLLIN;
 	}
-	if (poll(pfd, l->l_n, -1) <= 0)
+	if (ppoll(pfd, l->l_n, NULL, &worker_open) <= 0)
 		return -1;
 	for (i = 0; i < l->l_n; i++)
 		if (pfd[i].revents & POLLIN)
-			return accept(l->l_fd[i], NULL, NULL);
+			return i;
 	return -1;
 }
 #endif
@@ -155,15 +173,29 @@ accept_many(struct listeners *l, int ep)
 static int
 worker_accept(struct listeners *l, int ep)
 {
-	int	 fd;
+	int	 i, fd;
 
-	if (l->l_n == 1)
-		fd = accept4(l->l_fd[0], NULL, NULL, SOCK_CLOEXEC);
-	else
-		fd = accept_many(l, ep);
-	if (fd == -1 && !worker_stop)
+	sb_set_state(SB_IDLE);
+	if ((i = wait_listener(l, ep)) == -1 || worker_stop) {
+		if (!worker_stop)
+			accept_failed();
+		return -1;
+	}
+	if ((fd = accept4(l->l_fd[i], NULL, NULL, SOCK_CLOEXEC)) == -1)
 		accept_failed();
 	return fd;
+}
+
+/* One client, start to end, with the stop signals open. */
+static void
+worker_serve(struct session *s, const struct sockd_conf *conf, int fd,
+    uint64_t id)
+{
+	sigprocmask(SIG_SETMASK, &worker_open, NULL);
+	session_init(s, conf, fd, id);
+	climit_check(s);
+	session_run(s);
+	sigprocmask(SIG_SETMASK, &worker_block, NULL);
 }
 
 void
@@ -172,15 +204,14 @@ worker_main(const struct sockd_conf *conf, struct listeners *l,
 {
 	struct session	 s;
 	uint64_t	 served = 0;
-	int		 ep = -1, fd;
+	int		 ep, fd;
 
 	log_settag("worker");
 	worker_listeners = l;
 	worker_master = master;
 	worker_signals();
 	watch_master();
-	if (l->l_n > 1)
-		ep = worker_epoll(l);
+	ep = worker_epoll(l);
 	memset(&s, 0, sizeof(s));
 	s.s_buf = buf_up;
 	s.s_buf2 = buf_down;
@@ -190,9 +221,8 @@ worker_main(const struct sockd_conf *conf, struct listeners *l,
 		if ((fd = worker_accept(l, ep)) == -1)
 			continue;
 		served++;
-		session_init(&s, conf, fd,
+		worker_serve(&s, conf, fd,
 		    (uint64_t)getpid() << 32 | (uint32_t)served);
-		session_run(&s);
 		if (getppid() != master)
 			break;
 	}

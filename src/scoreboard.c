@@ -1,0 +1,221 @@
+/*
+ * scoreboard.c: the shared table of worker slots (Apache's scoreboard).
+ * The master maps it once, before the first fork, with one slot per
+ * worker it may ever run (max-workers at start: a reload may lower that
+ * number but not raise it past the mapping, which would need every
+ * process to remap).  A worker writes only its own slot and keeps the
+ * hot path cheap: the state at each change, the byte counters as the
+ * relay writes them.  Readers may see a slot mid-update; nothing they
+ * decide needs more than a recent, approximate picture, except the
+ * per-client count, which orders its store and loads with a fence.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "log.h"
+#include "netio.h"
+#include "scoreboard.h"
+
+static struct scoreboard	*sb_board;	/* in a worker */
+static struct sb_slot		*sb_self;
+
+static const char *const sb_names[SB_NSTATES] = {
+	"free", "starting", "idle", "negotiating", "relaying"
+};
+
+int
+sb_init(struct scoreboard *sb, int n)
+{
+	void	*p;
+
+	p = mmap(NULL, (size_t)n * sizeof(struct sb_slot),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	sb->sb_slots = p;
+	sb->sb_n = n;
+	return 0;
+}
+
+/* The master, before it forks a worker into slot i. */
+void
+sb_slot_reset(struct scoreboard *sb, int i, int gen)
+{
+	struct sb_slot	*sl = &sb->sb_slots[i];
+
+	memset(sl, 0, sizeof(*sl));
+	sl->sl_gen = gen;
+	__atomic_store_n(&sl->sl_state, SB_STARTING, __ATOMIC_RELEASE);
+}
+
+void
+sb_slot_set_pid(struct scoreboard *sb, int i, pid_t pid)
+{
+	sb->sb_slots[i].sl_pid = pid;
+	if (pid == 0)
+		__atomic_store_n(&sb->sb_slots[i].sl_state, SB_FREE,
+		    __ATOMIC_RELEASE);
+}
+
+int
+sb_state(const struct scoreboard *sb, int i)
+{
+	return __atomic_load_n(&sb->sb_slots[i].sl_state, __ATOMIC_ACQUIRE);
+}
+
+uint64_t
+sb_served(const struct scoreboard *sb, int i)
+{
+	return __atomic_load_n(&sb->sb_slots[i].sl_served, __ATOMIC_RELAXED);
+}
+
+const char *
+sb_state_name(int state)
+{
+	if (state < 0 || state >= SB_NSTATES)
+		return "?";
+	return sb_names[state];
+}
+
+void
+sb_attach(struct scoreboard *sb, int i)
+{
+	sb_board = sb;
+	sb_self = sb != NULL ? &sb->sb_slots[i] : NULL;
+}
+
+void
+sb_set_state(int state)
+{
+	if (sb_self != NULL)
+		__atomic_store_n(&sb_self->sl_state, state, __ATOMIC_RELEASE);
+}
+
+/* A client was accepted: publish who it is before counting its peers. */
+void
+sb_session_begin(uint64_t id, const struct sockaddr_storage *client)
+{
+	if (sb_self == NULL)
+		return;
+	sb_self->sl_id = id;
+	sb_self->sl_start = now_ms();
+	sb_self->sl_refused = 0;
+	sb_self->sl_user[0] = sb_self->sl_target[0] = '\0';
+	sb_self->sl_bytes_out = sb_self->sl_bytes_in = 0;
+	memcpy(&sb_self->sl_client, client, sizeof(*client));
+	__atomic_add_fetch(&sb_self->sl_served, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&sb_self->sl_state, SB_NEGOTIATE, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* The session is being turned away: it no longer counts for its client. */
+void
+sb_session_refused(void)
+{
+	if (sb_self != NULL)
+		__atomic_store_n(&sb_self->sl_refused, 1, __ATOMIC_RELEASE);
+}
+
+void
+sb_session_relay(const char *user, const char *target)
+{
+	if (sb_self == NULL)
+		return;
+	snprintf(sb_self->sl_user, sizeof(sb_self->sl_user), "%s", user);
+	snprintf(sb_self->sl_target, sizeof(sb_self->sl_target), "%s",
+	    target);
+	__atomic_store_n(&sb_self->sl_state, SB_RELAY, __ATOMIC_RELEASE);
+}
+
+/* Where the relay publishes its byte count: 0 client to target, 1 back. */
+uint64_t *
+sb_bytes(int dir)
+{
+	if (sb_self == NULL)
+		return NULL;
+	return dir == 0 ? &sb_self->sl_bytes_out : &sb_self->sl_bytes_in;
+}
+
+void
+sb_session_end(uint64_t out, uint64_t in)
+{
+	if (sb_self == NULL)
+		return;
+	sb_self->sl_bytes_out = out;
+	sb_self->sl_bytes_in = in;
+	__atomic_store_n(&sb_self->sl_state, SB_IDLE, __ATOMIC_RELEASE);
+}
+
+/* Sessions (this one included) from the host of sa, in every worker. */
+int
+sb_count_client(const struct sockaddr *sa)
+{
+	struct sb_slot	*sl;
+	int		 i, n = 0, st;
+
+	if (sb_board == NULL)
+		return 0;
+	for (i = 0; i < sb_board->sb_n; i++) {
+		sl = &sb_board->sb_slots[i];
+		st = __atomic_load_n(&sl->sl_state, __ATOMIC_SEQ_CST);
+		if ((st == SB_NEGOTIATE || st == SB_RELAY) &&
+		    !__atomic_load_n(&sl->sl_refused, __ATOMIC_ACQUIRE) &&
+		    addr_equal_host((struct sockaddr *)&sl->sl_client, sa))
+			n++;
+	}
+	return n;
+}
+
+static void
+sb_dump_session(const struct sb_slot *sl, int64_t now)
+{
+	char	 client[ADDR_STRLEN];
+	int64_t	 age = now - sl->sl_start;
+
+	addr_ntop((const struct sockaddr *)&sl->sl_client, client,
+	    sizeof(client));
+	log_notice("scoreboard: worker %ld gen=%d state=%s served=%llu "
+	    "session=%016llx client=%s user=%s target=%s bytes_out=%llu "
+	    "bytes_in=%llu age=%lld.%03llds%s", (long)sl->sl_pid, sl->sl_gen,
+	    sb_state_name(sl->sl_state), (unsigned long long)sl->sl_served,
+	    (unsigned long long)sl->sl_id, client,
+	    sl->sl_user[0] ? sl->sl_user : "-",
+	    sl->sl_target[0] ? sl->sl_target : "-",
+	    (unsigned long long)sl->sl_bytes_out,
+	    (unsigned long long)sl->sl_bytes_in, (long long)(age / 1000),
+	    (long long)(age % 1000), sl->sl_refused ? " refused" : "");
+}
+
+/*
+ * SIGUSR1: one summary line (workers per state, sessions served, by
+ * those alive and by those gone), then one line per live session.
+ */
+void
+sb_dump(const struct scoreboard *sb, int gen, uint64_t served_gone)
+{
+	int		 count[SB_NSTATES] = { 0 }, i, st, n = 0, old = 0;
+	uint64_t	 served = served_gone;
+	int64_t		 now = now_ms();
+
+	for (i = 0; i < sb->sb_n; i++) {
+		if ((st = sb_state(sb, i)) == SB_FREE)
+			continue;
+		count[st]++;
+		n++;
+		old += sb->sb_slots[i].sl_gen != gen;
+		served += sb_served(sb, i);
+	}
+	log_notice("scoreboard: generation=%d workers=%d old=%d starting=%d "
+	    "idle=%d negotiating=%d relaying=%d served=%llu slots=%d", gen, n,
+	    old, count[SB_STARTING], count[SB_IDLE], count[SB_NEGOTIATE],
+	    count[SB_RELAY], (unsigned long long)served, sb->sb_n);
+	for (i = 0; i < sb->sb_n; i++) {
+		st = sb_state(sb, i);
+		if (st == SB_NEGOTIATE || st == SB_RELAY)
+			sb_dump_session(&sb->sb_slots[i], now);
+	}
+}

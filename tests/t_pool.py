@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""The pool follows the load: it grows under 200 concurrent long sessions
+to max-workers (saying once that it is full), serves every client as
+workers free up, then shrinks one idle worker a second back to
+max-spare-workers without cutting a session.  Read from SIGUSR1 dumps."""
+import re
+import signal
+import threading
+import time
+
+from harness import *
+
+MAX, MIN_SPARE, MAX_SPARE, CLIENTS = 30, 2, 5, 200
+
+echo = EchoServer()
+sd = Sockd("min-spare-workers = %d\nmax-spare-workers = %d\nmax-workers = %d\n"
+           % (MIN_SPARE, MAX_SPARE, MAX), workers=2)
+sd.start()
+
+
+def dump(timeout=5):
+    """Send SIGUSR1; the summary line's fields as a dict."""
+    n = sd.logtext().count("scoreboard: generation=")
+    sd.signal(signal.SIGUSR1)
+    if not sd.wait_log("scoreboard: generation=", timeout, count=n + 1):
+        return None
+    line = [l for l in sd.logtext().splitlines() if "scoreboard: generation=" in l][n]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+d = dump()
+check(d is not None and d["workers"] == 2 and d["idle"] + d["starting"] == 2,
+      "at start: 2 workers, all idle (%s)" % d)
+
+release = threading.Event()
+results = []
+lock = threading.Lock()
+
+
+def client(i):
+    ok = False
+    try:
+        s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+        s.settimeout(90)
+        if rep and rep[0] == 0:
+            s.sendall(b"x%03d" % i)
+            ok = recv_exact(s, 4, 90) == b"x%03d" % i
+            release.wait(90)
+        s.close()
+    except OSError:
+        pass
+    with lock:
+        results.append(ok)
+
+
+for i in range(CLIENTS):
+    # s5_connect's greeting waits for a worker; give it the time.
+    threading.Thread(target=client, args=(i,), daemon=True).start()
+
+t0 = time.time()
+seen_max, reached, over = 0, None, False
+while time.time() - t0 < 30:
+    d = dump()
+    if d:
+        seen_max = max(seen_max, d["workers"])
+        over = over or d["workers"] > MAX
+        if d["workers"] == MAX and d["relaying"] == MAX:
+            reached = time.time() - t0
+            break
+    time.sleep(0.5)
+check(reached is not None, "the pool grows to max-workers=%d, all relaying (%.1f s)"
+      % (MAX, reached or -1))
+check(not over, "never more than max-workers (largest seen %d)" % seen_max)
+check(reached is not None and reached >= 3,
+      "growth is paced (1, 2, 4 ... a second), not all at once (%.1f s)" % (reached or -1))
+ticks = cpu_ticks(sd.proc.pid)
+time.sleep(3)
+d = dump()
+check(d and d["workers"] == MAX, "still %d workers while full" % MAX)
+spent = cpu_ticks(sd.proc.pid) - ticks
+check(spent <= 10, "the master does not spin while full (%d ticks in 3 s)" % spent)
+check(sd.logtext().count("pool full:") == 1, "'pool full' logged once")
+lines = [l for l in sd.logtext().splitlines() if "scoreboard: worker" in l and "state=relaying" in l]
+check(any("target=127.0.0.1:%d" % echo.port in l and "bytes_out=4" in l for l in lines),
+      "SIGUSR1 lists live sessions with target and bytes")
+
+release.set()
+end = time.time() + 60
+while time.time() < end and len(results) < CLIENTS:
+    time.sleep(0.2)
+check(len(results) == CLIENTS and all(results),
+      "all %d clients served, queued ones as workers freed (%d ok of %d done)"
+      % (CLIENTS, sum(results), len(results)))
+check(sd.wait_log("pool no longer full", 10), "'pool no longer full' logged")
+
+# Shrink: one idle worker a second, down to max-spare-workers, while
+# short sessions keep coming; none of them may be cut.
+broken, sessions = 0, 0
+t1 = time.time()
+counts = []
+shrunk = None
+while time.time() - t1 < 60:
+    for _ in range(3):
+        try:
+            s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+            s.sendall(b"ping")
+            ok = rep and rep[0] == 0 and recv_exact(s, 4) == b"ping"
+            s.close()
+        except OSError:
+            ok = False
+        sessions += 1
+        broken += not ok
+    d = dump()
+    if d:
+        counts.append(d["workers"])
+        if d["workers"] == MAX_SPARE and d["idle"] == MAX_SPARE:
+            shrunk = time.time() - t1
+            break
+    time.sleep(0.3)
+check(shrunk is not None, "the pool shrinks back to max-spare-workers=%d (%.1f s; %s)"
+      % (MAX_SPARE, shrunk or -1, counts[-5:]))
+check(shrunk is not None and shrunk >= (MAX - MAX_SPARE) * 0.7,
+      "about one worker retired a second (%d workers in %.1f s)" % (MAX - MAX_SPARE, shrunk or -1))
+check(broken == 0, "no session cut while shrinking (%d sessions)" % sessions)
+time.sleep(2.5)
+d = dump()
+check(d and d["workers"] == MAX_SPARE, "it stays at %d workers" % MAX_SPARE)
+check(d and d["served"] >= CLIENTS + sessions, "served counts every session (%s)" % (d and d["served"]))
+
+check(sd.stop() == 0, "SIGTERM: exit status 0")
+finish()
