@@ -134,8 +134,7 @@ pool_fill(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 static void
 log_exit(pid_t pid, int status)
 {
-	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
-	    WTERMSIG(status) != SIGKILL)
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
 		log_warnx("worker %ld killed by signal %d", (long)pid,
 		    WTERMSIG(status));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)

@@ -7,7 +7,9 @@ import time
 from harness import *
 
 echo = EchoServer()
-sd = Sockd("negotiate-timeout = 2\n", workers=2).start()
+# A pool held at two workers (the spare bounds keep it there).
+sd = Sockd("negotiate-timeout = 2\nmin-spare-workers = 1\nmax-spare-workers = 2\n",
+           workers=2).start()
 
 
 def exchange(data, read=64, timeout=5):

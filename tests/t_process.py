@@ -7,7 +7,7 @@ import subprocess
 from harness import *
 
 echo = EchoServer()
-sd = Sockd("", workers=3).start()
+sd = Sockd("min-spare-workers = 3\nmax-spare-workers = 3\n", workers=3).start()
 time.sleep(0.3)
 before = sd.workers()
 check(len(before) == 3, "three workers forked")
