@@ -182,8 +182,11 @@ bind_wait(struct session *s, int lfd, int64_t deadline, uint8_t *rep)
 		pfd[0].events = pfd[1].events = POLLIN;
 		n = poll(pfd, 2, ms_left(deadline));
 		if (n == -1 && errno == EINTR) {
-			if (s->s_on_signal != NULL)
-				s->s_on_signal();
+			if (s->s_on_signal != NULL && s->s_on_signal() == -1) {
+				*rep = S5_REP_FAIL;
+				session_why(s, "ended by shutdown");
+				return BW_FAIL;
+			}
 			continue;
 		}
 		*rep = S5_REP_FAIL;

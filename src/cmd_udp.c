@@ -353,8 +353,11 @@ udp_loop(struct udp_assoc *u)
 		}
 		n = poll(pfd, UDP_NSOCK, ms_left(u->u_last + idle));
 		if (n == -1 && errno == EINTR) {
-			if (u->u_s->s_on_signal != NULL)
-				u->u_s->s_on_signal();
+			if (u->u_s->s_on_signal != NULL &&
+			    u->u_s->s_on_signal() == -1) {
+				u->u_end = "ended by shutdown";
+				return;
+			}
 			continue;
 		}
 		if (n == -1) {
@@ -385,6 +388,7 @@ cmd_udp(struct session *s)
 	}
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&s->s_relay) == 0) {
 		s->s_state = SS_RELAY;
+		session_publish(s, NULL);
 		udp_loop(&u);
 		session_why(s, "%s", u.u_end);
 	}

@@ -101,8 +101,11 @@ session_limited(struct session *s)
 	return -1;
 }
 
-/* The scoreboard learns who relays where; its byte counters follow. */
-static void
+/*
+ * The scoreboard learns who relays where; with a TCP relay r, its byte
+ * counters follow.
+ */
+void
 session_publish(struct session *s, struct relay *r)
 {
 	char	 user[64], dst[160];
@@ -110,6 +113,8 @@ session_publish(struct session *s, struct relay *r)
 	log_printable(user, sizeof(user), s->s_user, strlen(s->s_user));
 	socks_addr_str(&s->s_dst, dst, sizeof(dst));
 	sb_session_relay(user[0] ? user : "-", dst);
+	if (r == NULL)
+		return;
 	r->r_dir[0].rd_pub = sb_bytes(0);
 	r->r_dir[1].rd_pub = sb_bytes(1);
 }

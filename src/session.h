@@ -70,6 +70,8 @@ int	session_send(struct session *, const void *, size_t);
 int	session_reply(struct session *, uint8_t, const struct sockaddr *);
 void	session_relay(struct session *);
 int	session_limited(struct session *);
+struct relay;
+void	session_publish(struct session *, struct relay *);
 ssize_t	session_read_msg(struct session *, msg_parser, void *);
 
 /* the protocols (socks5.c, socks4.c) and commands (cmd_*.c) */
