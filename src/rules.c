@@ -407,6 +407,8 @@ why_list(struct why *w, const struct word *words, unsigned int bits)
 {
 	const char	*sep = "";
 
+	if (w->w_buf == NULL)
+		return;
 	for (; words->w_name != NULL; words++)
 		if ((bits & words->w_value) &&
 		    strcmp(words->w_name, "username") != 0) {
@@ -421,6 +423,8 @@ why_cidrs(struct why *w, const struct cidr *c, int n)
 	char	 buf[INET6_ADDRSTRLEN + 8];
 	int	 i;
 
+	if (w->w_buf == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		why_add(w, "%s%s", i ? "," : "", cidr_ntop(&c[i], buf,
 		    sizeof(buf)));
@@ -431,6 +435,8 @@ why_dst(struct why *w, const struct rule_dst *d)
 {
 	char	 buf[INET6_ADDRSTRLEN + 8];
 
+	if (w->w_buf == NULL)
+		return;
 	if (d->d_kind == RD_CIDR)
 		why_add(w, "%s", cidr_ntop(&d->d_cidr, buf, sizeof(buf)));
 	else
@@ -442,6 +448,8 @@ why_dsts(struct why *w, const struct rule *r)
 {
 	int	 i;
 
+	if (w->w_buf == NULL)
+		return;
 	for (i = 0; i < r->r_nto; i++) {
 		why_add(w, "%s", i ? "," : "");
 		why_dst(w, &r->r_to[i]);
@@ -454,6 +462,8 @@ why_ports(struct why *w, const struct rule *r)
 	const struct rule_ports	*p;
 	int			 i;
 
+	if (w->w_buf == NULL)
+		return;
 	for (i = 0; i < r->r_nports; i++) {
 		p = &r->r_ports[i];
 		if (p->p_lo == p->p_hi)
@@ -469,6 +479,8 @@ why_listens(struct why *w, const struct rule *r)
 	char	 buf[ADDR_STRLEN];
 	int	 i;
 
+	if (w->w_buf == NULL)
+		return;
 	for (i = 0; i < r->r_nlisten; i++)
 		why_add(w, "%s%s", i ? "," : "", addr_ntop((const struct
 		    sockaddr *)&r->r_listen[i].l_addr, buf, sizeof(buf)));
@@ -479,6 +491,8 @@ why_users(struct why *w, const struct rule *r)
 {
 	int	 i;
 
+	if (w->w_buf == NULL)
+		return;
 	for (i = 0; i < r->r_nusers; i++)
 		why_add(w, "%s%s", i ? "," : "", r->r_users[i]);
 }
@@ -535,24 +549,36 @@ sa(const struct sockaddr_storage *ss)
 	return (const struct sockaddr *)ss;
 }
 
+/* The client's address, for an explanation (only when there is one). */
+static const char *
+why_client(const struct why *w, const struct rule_query *q, char *a,
+    size_t len)
+{
+	if (w->w_buf == NULL)
+		return "";
+	return addr_ntop_host(sa(&q->q_client), a, len);
+}
+
 static int
 match_from(const struct rule *r, const struct rule_query *q, struct why *w)
 {
 	char	 a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN + 8];
 	int	 i;
 
-	addr_ntop_host(sa(&q->q_client), a, sizeof(a));
 	if (r->r_nfrom == 0) {
-		why_add(w, "from 0/0 (any) matches %s", a);
+		why_add(w, "from 0/0 (any) matches %s", why_client(w, q, a,
+		    sizeof(a)));
 		return 1;
 	}
 	for (i = 0; i < r->r_nfrom; i++)
 		if (cidr_match(&r->r_from[i], sa(&q->q_client))) {
-			why_add(w, "from %s matches %s", cidr_ntop(&r->r_from[i],
-			    c, sizeof(c)), a);
+			if (w->w_buf != NULL)
+				why_add(w, "from %s matches %s", cidr_ntop(
+				    &r->r_from[i], c, sizeof(c)), why_client(w,
+				    q, a, sizeof(a)));
 			return 1;
 		}
-	why_add(w, "client %s is not in from ", a);
+	why_add(w, "client %s is not in from ", why_client(w, q, a, sizeof(a)));
 	why_cidrs(w, r->r_from, r->r_nfrom);
 	return 0;
 }
@@ -580,7 +606,8 @@ match_listen(const struct rule *r, const struct rule_query *q, struct why *w)
 
 	if (r->r_nlisten == 0)
 		return 1;
-	addr_ntop(sa(&q->q_listen), a, sizeof(a));
+	if (w->w_buf != NULL)
+		addr_ntop(sa(&q->q_listen), a, sizeof(a));
 	for (i = 0; i < r->r_nlisten; i++)
 		if (q->q_listen.ss_family != AF_UNSPEC &&
 		    listen_match(&r->r_listen[i], sa(&q->q_listen))) {
@@ -698,6 +725,8 @@ why_target(struct why *w, const struct rule_query *q)
 {
 	char	 a[INET6_ADDRSTRLEN];
 
+	if (w->w_buf == NULL)
+		return;
 	if (q->q_name[0] != '\0')
 		why_add(w, "%s", q->q_name);
 	if (q->q_name[0] != '\0' && q->q_addr.ss_family != AF_UNSPEC)

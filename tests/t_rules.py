@@ -183,6 +183,81 @@ check(sd1.wait_log("by no socks rule matched"), "log: no socks rule matched")
 check(sd1.wait_log('end="blocked by no socks rule matched"'), "session line says no rule matched")
 sd1.stop()
 
+# UDP datagrams and BIND's incoming connection: udpassociate, udpreply,
+# bindreply rules, checked one datagram (or connection) at a time.
+uecho, ublocked, umute = UdpEchoServer(), UdpEchoServer(), UdpEchoServer()
+sdx = Sockd("bind-timeout = 3\n", rules="""
+client pass { from = "127.0.0.0/8" }
+socks block { from = "127.0.0.5" command = "udpassociate" }
+socks block { to = "127.0.0.1" port = "%d" command = "udpassociate" }
+socks block { to = "localhost" command = "udpassociate" }
+socks block { to = "127.0.0.1" port = "%d" command = "udpreply" }
+socks block { to = "127.0.0.4" command = "bindreply" }
+socks pass { from = "127.0.0.0/8" to = "0/0" }
+""" % (ublocked.port, umute.port)).start()
+
+
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(("127.0.0.1", 0))   # one socket: the association keeps its port
+
+
+def udp_exchange(relay, host, port, payload):
+    """Send payload to host:port through the relay; the datagram back or None."""
+    udp.settimeout(1.5)
+    udp.sendto(s5_udp_header(host, port) + payload, relay)
+    try:
+        return udp.recvfrom(65535)[0]
+    except socket.timeout:
+        return None
+
+
+c = s5_open(sdx.port)
+rep = s5_request(c, 3, "0.0.0.0", 0)
+check(rep is not None and rep[0] == 0, "UDP ASSOCIATE: passed (each datagram decides)")
+relay = (rep[1], rep[2])
+back = udp_exchange(relay, "127.0.0.1", uecho.port, b"allowed")
+check(back is not None and back.endswith(b"allowed"), "datagram to an allowed destination: echoed")
+check(udp_exchange(relay, "127.0.0.1", ublocked.port, b"blocked") is None and
+      ublocked.count(b"blocked") == 0, "datagram to a blocked port: dropped, never sent")
+check(sdx.wait_log("cmd=udpassociate target=0.0.0.0:0 datagram to=127.0.0.1:%d by socks rule #2"
+                   % ublocked.port), "log: the datagram block names rule #2")
+check(udp_exchange(relay, "localhost", uecho.port, b"byname") is None and
+      uecho.count(b"byname") == 0, "datagram to a blocked name: dropped")
+check(sdx.wait_log("datagram to=localhost:%d resolved=" % uecho.port) and
+      "by socks rule #3" in sdx.logtext(), "log: the name block names rule #3")
+check(udp_exchange(relay, "127.0.0.1", umute.port, b"mute") is None and umute.count(b"mute") == 1,
+      "udpreply block: the datagram goes out, the reply is dropped")
+check(sdx.wait_log("cmd=udpreply target=0.0.0.0:0 from=127.0.0.1:%d by socks rule #4" % umute.port),
+      "log: the udpreply block names rule #4")
+c.close()
+
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+c.settimeout(5)
+c.bind(("127.0.0.5", 0))
+c.connect(("127.0.0.1", sdx.port))
+c.sendall(b"\x05\x01\x00")
+recv_exact(c, 2)
+rep = s5_request(c, 3, "0.0.0.0", 0)
+check(rep is not None and rep[0] == 2, "UDP ASSOCIATE from a blocked client address: REP 0x02")
+c.close()
+
+for src, want in (("127.0.0.4", 2), ("127.0.0.1", 0)):
+    c = s5_open(sdx.port)
+    rep1 = s5_request(c, 2, "0.0.0.0", 0)
+    r = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    r.settimeout(5)
+    r.bind((src, 0))
+    r.connect((rep1[1], rep1[2]))
+    rep2 = s5_reply(c)
+    check(rep2 is not None and rep2[0] == want,
+          "BIND: a connection in from %s gets second reply 0x%02x" % (src, want))
+    r.close()
+    c.close()
+check(sdx.wait_log("cmd=bindreply target=0.0.0.0:0 from=127.0.0.4:"), "log: the bindreply block")
+check(re.search(r"cmd=bindreply target=0\.0\.0\.0:0 from=127\.0\.0\.4:\d+ by socks rule #5",
+                sdx.logtext()) is not None, "log: bindreply block names rule #5")
+sdx.stop()
+
 # Query mode.
 def query(conf, q):
     r = subprocess.run([SOCKD, "-n", "-f", conf, "-q", q], capture_output=True, text=True, timeout=30)
