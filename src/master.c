@@ -219,6 +219,7 @@ master_run(struct sockd_conf **confp, struct listeners *l)
 	log_info("shutting down");
 	listeners_close(l);
 	master_shutdown(conf, &pool, &waitmask);
+	pool_free(&pool);
 	log_info("stopped");
 	*confp = conf;
 	return 0;

@@ -46,6 +46,14 @@ pool_limit(const struct pool *p, const struct sockd_conf *c)
 	return c->c_max_workers < p->p_max ? c->c_max_workers : p->p_max;
 }
 
+void
+pool_free(struct pool *p)
+{
+	free(p->p_slots);
+	p->p_slots = NULL;
+	p->p_max = 0;
+}
+
 /* Live workers of generation gen, or of any generation when gen < 0. */
 int
 pool_count(const struct pool *p, int gen)

@@ -30,6 +30,7 @@ struct pool {
 
 int	pool_init(struct pool *, int);
 int	pool_limit(const struct pool *, const struct sockd_conf *);
+void	pool_free(struct pool *);
 int	pool_count(const struct pool *, int);
 int	pool_idle(const struct pool *);
 int	pool_spawn(struct pool *, const struct sockd_conf *,
