@@ -526,5 +526,6 @@ main(int argc, char *argv[])
 		rc = verify(&pf, user, from_stdin);
 	} else
 		usage();
+	free(pf.pf_text);
 	return rc;
 }
