@@ -40,6 +40,7 @@ struct bench_opts {
 	double			 o_timeout;	/* seconds per handshake */
 	uint64_t		 o_maxsessions;	/* cap on sessions counted */
 	double			 o_hold;	/* idle: longest hold, seconds */
+	int			 o_sources;	/* client addresses 127.0.0.1..N */
 };
 
 /* Counters of one thread, summed into the run's result. */
@@ -103,6 +104,7 @@ struct worker {
 	int64_t			 w_measure;	/* ns, window opens */
 	int64_t			 w_end;		/* ns, window closes */
 	int			 w_errmsgs;
+	unsigned int		 w_nextsrc;	/* round robin over o_sources */
 	uint8_t			*w_buf;		/* BENCH_CHUNK bytes */
 	struct bench_stats	 w_st;
 	uint64_t		 w_pub_done;	/* idle: opened + failed */

@@ -6,6 +6,7 @@ for threads (microsocks), pre-forked workers (sockd) and Dante's children.
 Processes are only ever signalled by that pid or process group.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PR_SET_PDEATHSIG = 1
 
 # Everything run-bench started and has not yet stopped, for the cleanup.
 _live = []
@@ -53,6 +55,15 @@ def cpu_seconds(pids):
         if f is not None:
             ticks += sum(int(x) for x in f[11:15])
     return ticks / CLK_TCK
+
+
+def machine_busy():
+    """CPU seconds the whole machine spent busy since boot, from /proc/stat
+    (user, nice, system, steal; all CPUs).  Interrupt time is left out: it
+    is mostly our own loopback traffic and is charged to no process."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return (sum(ticks[0:3]) + ticks[7]) / CLK_TCK
 
 
 def pss_kib(pids):
@@ -97,11 +108,20 @@ def wait_port(port, proc, limit):
     return False
 
 
+def _die_with_parent():
+    """In the child: get SIGTERM if run-bench dies, even by SIGKILL."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def start(argv, log, stdin=subprocess.DEVNULL, stdout=None):
     """Start argv as a new session leader, logging to the file log."""
     proc = subprocess.Popen(argv, stdin=stdin,
                             stdout=log if stdout is None else stdout,
-                            stderr=log, start_new_session=True)
+                            stderr=log, start_new_session=True,
+                            preexec_fn=_die_with_parent)
     _live.append(proc)
     return proc
 

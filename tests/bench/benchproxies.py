@@ -105,7 +105,8 @@ class Sockd:
             raise Unavailable(f"{self.path} does not exist or is not "
                               "executable (build it, or set SOCKD=)")
         passwd = os.path.join(workdir, "sockd.passwd")
-        write_passwd(passwd)
+        write_passwd(passwd, os.path.join(os.path.dirname(self.path),
+                                          "sockpasswd"))
         conf = os.path.join(workdir, "sockd.conf")
         items = self.check(conf, self.items(port, opts, passwd))
         keys = [k for k, _ in items]
@@ -162,8 +163,18 @@ class Microsocks:
                       port, pw)
 
 
-def write_passwd(path):
-    """user:crypt-hash, SHA-512 crypt, made by openssl passwd."""
+def write_passwd(path, sockpasswd):
+    """user:crypt-hash.  sockd's own sockpasswd makes it when built (its
+    default hash); otherwise SHA-512 crypt from openssl passwd."""
+    if os.access(sockpasswd, os.X_OK):
+        if os.path.exists(path):
+            os.unlink(path)
+        r = subprocess.run([sockpasswd, "-i", "-f", path, "add", PW_USER],
+                           input=PW_PASS + "\n", capture_output=True,
+                           text=True, timeout=60)
+        if r.returncode == 0 and os.path.exists(path):
+            os.chmod(path, 0o644)
+            return
     hashed = PW_PASS
     if shutil.which("openssl"):
         r = subprocess.run(["openssl", "passwd", "-6", PW_PASS],

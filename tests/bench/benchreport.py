@@ -6,7 +6,8 @@ run could not measure is simply missing from that run.
 
 import statistics
 
-# (metric key, row label, format); the order is the table's.
+# (metric key, row label, format); the order is the table's.  Rows in
+# NO_RATIO get no ratio columns: their quotient means nothing.
 ROWS = [
     ("sess c=1", "sessions/s, 1 client", "{:.0f}"),
     ("sess c=16", "sessions/s, 16 clients", "{:.0f}"),
@@ -35,6 +36,8 @@ ROWS = [
     ("lg cpu%", "load generator CPU %, busiest scenario", "{:.0f}"),
     ("errors", "failed sessions or streams, all runs", "{:.0f}"),
 ]
+
+NO_RATIO = {"errors", "proxy cpu%", "lg cpu%"}
 
 RATIOS = [("sockd", "dante"), ("sockd", "microsocks"), ("sockd", "direct")]
 
@@ -73,7 +76,7 @@ def table(results, columns):
         if all(v is None for v in vals.values()):
             continue
         cells = [_cell(fmt, vals[c]) for c in columns]
-        cells += [_ratio(vals[a], vals[b]) if key != "errors" else "-"
+        cells += [_ratio(vals[a], vals[b]) if key not in NO_RATIO else "-"
                   for a, b in ratios]
         lines.append("| " + " | ".join([label] + cells) + " |")
     return "\n".join(lines)

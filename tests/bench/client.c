@@ -32,6 +32,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 'o' },
 	{ "max-sessions", required_argument, NULL, 'M' },
 	{ "hold", required_argument, NULL, 'H' },
+	{ "sources", required_argument, NULL, 'S' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -42,7 +43,7 @@ usage(void)
 	    "--target 127.0.0.1:PORT\n"
 	    "\t[--proxy 127.0.0.1:PORT] [--user U --pass P] [--threads N]\n"
 	    "\t[--conc N] [--warmup S] [--duration S] [--timeout S]\n"
-	    "\t[--max-sessions N] [--hold S]\n"
+	    "\t[--max-sessions N] [--hold S] [--sources N]\n"
 	    "idle reads \"open N\" and \"close\" on stdin; --duration bounds "
 	    "each open\n");
 	exit(2);
@@ -119,6 +120,9 @@ parse_opt(struct bench_opts *o, int ch, const char *arg)
 	case 'H':
 		o->o_hold = num(arg, 0.01, 3600);
 		break;
+	case 'S':
+		o->o_sources = (int)num(arg, 1, 254);
+		break;
 	default:
 		usage();
 	}
@@ -138,6 +142,7 @@ parse_args(struct bench_opts *o, int argc, char **argv)
 	o->o_timeout = 5;
 	o->o_maxsessions = 100000000;
 	o->o_hold = 300;
+	o->o_sources = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 		parse_opt(o, ch, optarg);
 	if (optind != argc || o->o_target.sin_port == 0 ||

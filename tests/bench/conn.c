@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
@@ -28,6 +29,11 @@ static void (*const handlers[CS_NSTATES])(struct conn *, uint32_t) = {
 	[CS_ECHO] = scen_event,
 	[CS_HOLD] = scen_event,
 	[CS_STREAM] = scen_event,
+};
+
+static const char *const state_names[CS_NSTATES] = {
+	"free", "connecting", "method", "auth", "request", "echo", "hold",
+	"stream"
 };
 
 static int
@@ -69,8 +75,8 @@ conn_fail(struct conn *c, uint64_t *counter, const char *why)
 
 	(*counter)++;
 	if (w->w_errmsgs++ < BENCH_MAXERRMSG)
-		fprintf(stderr, "sockbench: thread %d: %s (state %d)\n",
-		    w->w_id, why, c->c_state);
+		fprintf(stderr, "sockbench: thread %d: %s (in %s)\n",
+		    w->w_id, why, state_names[c->c_state]);
 	conn_close(c);
 }
 
@@ -267,6 +273,29 @@ on_request(struct conn *c, uint32_t events)
 	established(c);
 }
 
+/*
+ * With --sources N, take the source address round robin from 127.0.0.1 to
+ * 127.0.0.N, the port still chosen at connect(): N times the ephemeral
+ * ports, so fast session loops do not run out of them.
+ */
+static int
+bind_source(struct worker *w, int fd)
+{
+	struct sockaddr_in	 sin;
+	int			 one = 1;
+
+	if (w->w_opts->o_sources <= 1)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x7f000001 +
+	    w->w_nextsrc++ % (unsigned int)w->w_opts->o_sources);
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one)) == -1)
+		return -1;
+	return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
 static int
 open_socket(struct worker *w, struct conn *c)
 {
@@ -276,6 +305,10 @@ open_socket(struct worker *w, struct conn *c)
 	c->c_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (c->c_fd == -1)
 		return -1;
+	if (bind_source(w, c->c_fd) == -1) {
+		close(c->c_fd);
+		return -1;
+	}
 	setsockopt(c->c_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLOUT;

@@ -31,13 +31,18 @@ sum_pub(struct worker *ws, int n, uint64_t *opened, uint64_t *dropped)
 	return done;
 }
 
-/* Raise the threads' targets to total and wait, bounded, until tried. */
+/*
+ * Raise the threads' targets to total and wait until every new session
+ * was tried, the --duration limit passes, or nothing opened for longer
+ * than a handshake may take (the proxy holds no more).
+ */
 static void
 open_more(const struct bench_opts *o, struct worker *ws, int n, int total,
     int64_t deadline)
 {
-	uint64_t	 opened, dropped, done;
-	int64_t		 t0 = mono_ns(), end;
+	uint64_t	 opened, dropped, done, last = 0;
+	int64_t		 t0 = mono_ns(), end, moved = t0;
+	int64_t		 stall = (int64_t)((o->o_timeout + 1) * 1e9);
 	int		 i;
 
 	if (total > o->o_conc)
@@ -49,8 +54,16 @@ open_more(const struct bench_opts *o, struct worker *ws, int n, int total,
 	if (end > deadline)
 		end = deadline;
 	while ((done = sum_pub(ws, n, &opened, &dropped)) < (uint64_t)total &&
-	    mono_ns() < end)
+	    mono_ns() < end && mono_ns() - moved < stall) {
+		if (opened != last) {
+			last = opened;
+			moved = mono_ns();
+		}
 		usleep(IDLE_POLL_MS * 1000);
+	}
+	if (done < (uint64_t)total)	/* stalled: start no more */
+		for (i = 0; i < n; i++)
+			__atomic_store_n(&ws[i].w_target, 0, __ATOMIC_RELEASE);
 	/* Let the last publish of each thread land. */
 	usleep(2 * BENCH_TICK_MS * 1000);
 	done = sum_pub(ws, n, &opened, &dropped);

@@ -105,9 +105,14 @@ worker_init(const struct bench_opts *o, struct worker *w, int id)
 	w->w_opts = o;
 	if ((w->w_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
-	if ((w->w_conns = calloc(w->w_max, sizeof(*w->w_conns))) == NULL ||
-	    (w->w_buf = calloc(1, BENCH_CHUNK)) == NULL)
+	w->w_conns = calloc(w->w_max, sizeof(*w->w_conns));
+	w->w_buf = calloc(1, BENCH_CHUNK);
+	if (w->w_conns == NULL || w->w_buf == NULL) {
+		free(w->w_conns);
+		free(w->w_buf);
+		close(w->w_epfd);
 		return -1;
+	}
 	return 0;
 }
 
