@@ -407,3 +407,43 @@ def s5_udp_parse(d):
     if d[3] == 4 and len(d) >= 22:
         return socket.inet_ntop(socket.AF_INET6, d[4:20]), struct.unpack("!H", d[20:22])[0], d[22:]
     return None
+
+
+class SlowHttpServer:
+    """Serves data to any HTTP/1.0 GET, piece bytes every delay seconds
+    (64 KiB every 40 ms: about 2.5 s for 4 MiB), so that transfers stay
+    in flight inside the proxy, not in socket buffers."""
+
+    def __init__(self, data, piece=65536, delay=0.04):
+        self.data, self.piece, self.delay = data, piece, delay
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(256)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(c,), daemon=True).start()
+
+    def _one(self, c):
+        try:
+            c.settimeout(30)
+            req = b""
+            while b"\r\n\r\n" not in req and len(req) < 8192:
+                chunk = c.recv(4096)
+                if not chunk:
+                    return
+                req += chunk
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(self.data))
+            for off in range(0, len(self.data), self.piece):
+                c.sendall(self.data[off:off + self.piece])
+                time.sleep(self.delay)
+        except OSError:
+            pass
+        finally:
+            c.close()

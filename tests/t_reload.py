@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""SIGHUP: 50 transfers of 4 MiB in flight all complete with the right
+sha256 while a new generation takes over; later sessions use the new
+configuration (SOCKS4 turned off, a new listener); a broken file keeps
+the running configuration."""
+import re
+import signal
+import struct
+import subprocess
+import time
+
+from harness import *
+
+N, SIZE = 50, 4 * 1024 * 1024
+d = tmpdir()
+path, digest = make_file(d, "big.bin", SIZE)
+http = SlowHttpServer(open(path, "rb").read())
+echo = EchoServer()
+sd = Sockd("min-spare-workers = 2\nmax-spare-workers = 64\nmax-workers = 128\n", workers=56)
+sd.start()
+conf0 = open(sd.conf).read()
+
+
+def dump(timeout=5):
+    n = sd.logtext().count("scoreboard: generation=")
+    sd.signal(signal.SIGUSR1)
+    if not sd.wait_log("scoreboard: generation=", timeout, count=n + 1):
+        return None
+    line = [l for l in sd.logtext().splitlines() if "scoreboard: generation=" in l][n]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+
+def socks4(port):
+    """A SOCKS4 CONNECT to the echo server: the reply code, or None."""
+    try:
+        s = connect(port)
+        s.sendall(b"\x04\x01" + struct.pack("!H", echo.port) + socket.inet_aton("127.0.0.1") + b"\x00")
+        r = recv_exact(s, 8, 5)
+        s.close()
+        return r[1] if len(r) == 8 else None
+    except OSError:
+        return None
+
+
+def echo_ok(port):
+    try:
+        s, rep = s5_connect(port, "127.0.0.1", echo.port)
+        s.sendall(b"ping")
+        ok = rep and rep[0] == 0 and recv_exact(s, 4) == b"ping"
+        s.close()
+        return bool(ok)
+    except OSError:
+        return False
+
+
+check(socks4(sd.port) == 90, "before the reload SOCKS4 is served")
+
+url = "http://127.0.0.1:%d/big.bin" % http.port
+procs = []
+for i in range(N):
+    out = os.path.join(d, "out%d" % i)
+    procs.append((out, subprocess.Popen(
+        ["curl", "-s", "-S", "--max-time", "60", "-o", out,
+         "--socks5", "127.0.0.1:%d" % sd.port, url])))
+relaying = 0
+for _ in range(40):
+    st = dump()
+    relaying = st["relaying"] if st else 0
+    if relaying >= N:
+        break
+    time.sleep(0.25)
+check(relaying >= N, "%d transfers relaying before SIGHUP" % relaying)
+
+newport = free_port()
+low = "" if os.geteuid() != 0 else ', "127.0.0.1:1023"'
+conf1 = conf0.replace('listen = { "127.0.0.1:%d" }' % sd.port,
+                      'listen = { "127.0.0.1:%d", "127.0.0.1:%d"%s }' % (sd.port, newport, low))
+conf1 += "socks4 = false\n"
+sd.write_conf(conf1)
+t_hup = time.time()
+sd.signal(signal.SIGHUP)
+check(sd.wait_log("configuration reloaded (generation 1)", 10), "SIGHUP: configuration reloaded, generation 1")
+time.sleep(0.5)
+check(socks4(sd.port) != 90, "after the reload SOCKS4 is refused (new config)")
+check(sd.wait_log("SOCKS4 is disabled", 5), "the log says SOCKS4 is disabled")
+check(echo_ok(newport), "the new listener 127.0.0.1:%d serves after the reload" % newport)
+check(echo_ok(sd.port), "the old listener still serves")
+if low:
+    check("restart sockd to apply" in sd.logtext(),
+          "a port below 1024 after dropping root: the log says to restart")
+st = dump()
+check(st and st["generation"] == 1 and st["old"] >= N * 0.8,
+      "old-generation workers still finish their transfers (%s)" % (st and st["old"]))
+
+bad = 0
+for out, p in procs:
+    rc = p.wait(90)
+    if rc != 0 or sha256_file(out) != digest:
+        bad += 1
+check(bad == 0, "all %d transfers in flight across SIGHUP complete, sha256 right (%d bad, %.1f s after HUP)"
+      % (N, bad, time.time() - t_hup))
+lines = [l for l in sd.session_lines() if "target=127.0.0.1:%d" % http.port in l]
+check(len(lines) == N and all('end="closed"' in l and "bytes_in=%d" % 0 not in l for l in lines),
+      "%d session lines, each closed normally" % len(lines))
+old_gone = False
+for _ in range(30):
+    st = dump()
+    if st and st["old"] == 0:
+        old_gone = True
+        break
+    time.sleep(0.2)
+check(old_gone, "the old generation is gone once its sessions ended")
+
+# A broken file: the running configuration stays.
+sd.write_conf(conf1 + "workers = banana\n")
+sd.signal(signal.SIGHUP)
+check(sd.wait_log("reload failed: keeping the running configuration", 10),
+      "SIGHUP with a broken config: 'reload failed' logged")
+check(echo_ok(sd.port) and echo_ok(newport), "service goes on on both listeners")
+check(socks4(sd.port) != 90, "the running (generation 1) config still applies")
+st = dump()
+check(st and st["generation"] == 1, "still generation 1")
+check(sd.proc.poll() is None, "the daemon is still running")
+
+check(sd.stop() == 0, "SIGTERM: exit status 0")
+finish()
