@@ -402,7 +402,7 @@ conf_check(const struct sockd_conf *c)
 
 /* cfg_parse, but on the text with comments blanked (see conf_text.c). */
 static int
-conf_parse_text(cfg_t *cfg, const char *file)
+conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl)
 {
 	FILE	*fp;
 	char	*text;
@@ -417,7 +417,9 @@ conf_parse_text(cfg_t *cfg, const char *file)
 	}
 	free(cfg->filename);
 	cfg->filename = strdup(file);
+	conf_rules_text(rl, text, len);
 	rc = cfg_parse_fp(cfg, fp);
+	conf_rules_text(rl, NULL, 0);
 	fclose(fp);
 	free(text);
 	return rc;
@@ -437,7 +439,7 @@ conf_parse(const char *file, struct rule_lists *rl)
 	for (v = validators; v->name != NULL; v++)
 		cfg_set_validate_func(cfg, v->name, v->fn);
 	conf_rules_setup(cfg, rl);
-	rc = conf_parse_text(cfg, file);
+	rc = conf_parse_text(cfg, file, rl);
 	if (rc != CFG_SUCCESS) {
 		cfg_free(cfg);
 		conf_rules_discard(rl);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "conf_rules.h"
+#include "conf_text.h"
 #include "rules.h"
 
 struct rule_key {
@@ -160,6 +161,25 @@ append_rule(struct rule_lists *rl, struct rule *r)
 	return 0;
 }
 
+/*
+ * The line a section starts on (its name), from the text's sections:
+ * libconfuse only knows the line where it closed.
+ */
+static int
+section_line(struct rule_lists *rl, const char *name, int close)
+{
+	int	 i;
+
+	for (i = 0; i < rl->rl_nspans; i++)
+		if (!rl->rl_spans[i].cs_used &&
+		    rl->rl_spans[i].cs_close == close &&
+		    strcmp(rl->rl_spans[i].cs_name, name) == 0) {
+			rl->rl_spans[i].cs_used = 1;
+			return rl->rl_spans[i].cs_open;
+		}
+	return close;
+}
+
 /* A "client ..." or "socks ..." section has just closed. */
 static int
 section_done(cfg_t *cfg, cfg_opt_t *opt)
@@ -176,7 +196,7 @@ section_done(cfg_t *cfg, cfg_opt_t *opt)
 	}
 	rule_init(&r, strcmp(opt->name, "client") == 0 ? RULESET_CLIENT :
 	    RULESET_SOCKS, action);
-	r.r_line = cfg->line;
+	r.r_line = section_line(cur, opt->name, cfg->line);
 	if ((r.r_file = strdup(cfg->filename ? cfg->filename : "-")) == NULL ||
 	    compile_section(sec, &r) == -1 || append_rule(cur, &r) == -1) {
 		cfg_error(cfg, "%s %s: cannot add the rule (at most %d rules "
@@ -210,11 +230,30 @@ conf_rules_setup(cfg_t *cfg, struct rule_lists *rl)
 	}
 }
 
+/* The text being parsed (comments blanked), for the rules' lines; NULL: done. */
+void
+conf_rules_text(struct rule_lists *rl, const char *text, size_t len)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	free(rl->rl_spans);
+	rl->rl_spans = NULL;
+	rl->rl_nspans = 0;
+	if (text == NULL)
+		return;
+	for (i = 0; i < len; i++)
+		n += text[i] == '{';
+	if (n > 0 && (rl->rl_spans = calloc(n, sizeof(*rl->rl_spans))) != NULL)
+		rl->rl_nspans = conf_sections(text, len, rl->rl_spans, n);
+}
+
 void
 conf_rules_discard(struct rule_lists *rl)
 {
 	rules_free(rl->rl_rules[RULESET_CLIENT], rl->rl_n[RULESET_CLIENT]);
 	rules_free(rl->rl_rules[RULESET_SOCKS], rl->rl_n[RULESET_SOCKS]);
+	conf_rules_text(rl, NULL, 0);
 	memset(rl, 0, sizeof(*rl));
 	cur = NULL;
 }

@@ -5,17 +5,21 @@
 #include <confuse.h>
 
 struct rule;
+struct conf_span;
 
 /* the rules compiled so far, per set (RULESET_CLIENT, RULESET_SOCKS) */
 struct rule_lists {
-	struct rule	*rl_rules[2];
-	int		 rl_n[2];
+	struct rule		*rl_rules[2];
+	int			 rl_n[2];
+	struct conf_span	*rl_spans;	/* the file's sections */
+	int			 rl_nspans;
 };
 
 extern cfg_opt_t conf_client_rule_opts[];
 extern cfg_opt_t conf_socks_rule_opts[];
 
 void	conf_rules_setup(cfg_t *, struct rule_lists *);
+void	conf_rules_text(struct rule_lists *, const char *, size_t);
 void	conf_rules_discard(struct rule_lists *);
 
 #endif

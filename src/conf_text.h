@@ -6,7 +6,16 @@
 
 #define CONF_MAX_SIZE	(1024 * 1024)
 
+/* a top-level section "name [title] { ... }": where it opens and closes */
+struct conf_span {
+	char		 cs_name[16];
+	int		 cs_open;	/* the line of its name */
+	int		 cs_close;	/* the line of its closing brace */
+	int		 cs_used;
+};
+
 void	conf_blank_comments(char *, size_t);
+int	conf_sections(const char *, size_t, struct conf_span *, int);
 char	*conf_read_text(const char *, size_t *);
 
 #endif

@@ -314,10 +314,13 @@ parse_port_form(const char *s, struct rule_ports *p)
 
 		if (port_number(s + 1 + eq, &a) == -1)
 			return -1;
-		if (s[0] == '<')
-			b = a - !eq, a = 0;
-		else
-			a = a + !eq, b = 65535;
+		if (s[0] == '<') {
+			b = eq ? a : a - 1;
+			a = 0;
+		} else {
+			a = eq ? a : a + 1;
+			b = 65535;
+		}
 	} else if ((dash = strchr(s, '-')) != NULL) {
 		if (dash - s >= (long)sizeof(lo))
 			return -1;

@@ -69,7 +69,7 @@ struct rule {
 	enum rule_action	 r_action;
 	int			 r_number;	/* 1, 2, ... within its set */
 	char			*r_file;
-	int			 r_line;	/* of the closing brace */
+	int			 r_line;	/* where it starts */
 
 	struct cidr		*r_from;	/* none: any client */
 	int			 r_nfrom;

@@ -303,7 +303,7 @@ START_TEST(test_order_and_lines)
 	ck_assert_int_eq(c->c_nclient_rules, 1);
 	ck_assert_int_eq(c->c_socks_rules[0].r_line, 5);
 	ck_assert_int_eq(c->c_socks_rules[1].r_line, 6);
-	ck_assert_int_eq(c->c_socks_rules[2].r_line, 10);
+	ck_assert_int_eq(c->c_socks_rules[2].r_line, 7);	/* its name */
 	ck_assert_int_eq(c->c_client_rules[0].r_line, 11);
 	ck_assert_int_eq(c->c_socks_rules[0].r_action, RULE_PASS);
 	ck_assert_int_eq(c->c_socks_rules[1].r_action, RULE_BLOCK);
@@ -477,6 +477,59 @@ START_TEST(test_blank_comments)
 }
 END_TEST
 
+/* Where sections start and end; lists and strings are not sections. */
+START_TEST(test_sections)
+{
+	static const char text[] =
+	    "listen = { \"127.0.0.1:1\",\n \"[::1]:1\" }\n"	/* 1-2 */
+	    "socks pass { to = \"0/0\" } client block { }\n"	/* 3 */
+	    "socks\n \"block\"\n{\n user = \"a}{b\"\n}\n"	/* 4-8 */
+	    "listener \"x\" {\n  methods = { \"none\" }\n}\n"	/* 9-11 */
+	    "client pass\n{ from = { \"::1\" }\n\n}\n";		/* 12-15 */
+	struct conf_span	 sp[8];
+	int			 n;
+
+	n = conf_sections(text, strlen(text), sp, 8);
+	ck_assert_int_eq(n, 5);
+	ck_assert_str_eq(sp[0].cs_name, "socks");
+	ck_assert_int_eq(sp[0].cs_open, 3);
+	ck_assert_int_eq(sp[0].cs_close, 3);
+	ck_assert_str_eq(sp[1].cs_name, "client");
+	ck_assert_int_eq(sp[1].cs_close, 3);
+	ck_assert_str_eq(sp[2].cs_name, "socks");
+	ck_assert_int_eq(sp[2].cs_open, 4);
+	ck_assert_int_eq(sp[2].cs_close, 8);
+	ck_assert_str_eq(sp[3].cs_name, "listener");
+	ck_assert_int_eq(sp[3].cs_open, 9);
+	ck_assert_int_eq(sp[3].cs_close, 11);
+	ck_assert_str_eq(sp[4].cs_name, "client");
+	ck_assert_int_eq(sp[4].cs_open, 12);
+	ck_assert_int_eq(sp[4].cs_close, 15);
+	ck_assert_int_eq(conf_sections(text, strlen(text), sp, 2), 2);
+}
+END_TEST
+
+/* Rules carry the line of their name, even when several share a line. */
+START_TEST(test_rule_lines)
+{
+	struct sockd_conf	*c = load(
+	    "# 1\n"
+	    "socks pass { from = \"10.0.0.0/8\" } socks pass { }\n"
+	    "socks\n  block\n{\n  user = \"}{\"\n}\n"
+	    "client pass {\n}\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_nsocks_rules, 3);
+	ck_assert_int_eq(c->c_socks_rules[0].r_line, 2);
+	ck_assert_int_eq(c->c_socks_rules[0].r_nfrom, 1);
+	ck_assert_int_eq(c->c_socks_rules[1].r_line, 2);
+	ck_assert_int_eq(c->c_socks_rules[1].r_nfrom, 0);
+	ck_assert_int_eq(c->c_socks_rules[2].r_line, 3);
+	ck_assert_int_eq(c->c_client_rules[0].r_line, 8);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *
 rules_suite(void)
 {
@@ -503,6 +556,8 @@ rules_suite(void)
 	tcase_add_loop_test(tc, test_bad_queries, 0,
 	    sizeof(bad_queries) / sizeof(bad_queries[0]));
 	tcase_add_test(tc, test_blank_comments);
+	tcase_add_test(tc, test_sections);
+	tcase_add_test(tc, test_rule_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

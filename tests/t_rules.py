@@ -280,7 +280,7 @@ rc, out = query(qconf, "from 10.1.2.3 to www.example.com port 443 command connec
 check("depends" in out and "www.example.com needs resolving" in out,
       "query: a name against an address rule waits for its address")
 rc, out = query(qconf, "from 10.1.2.3 to 93.184.215.14 port 443 command connect user alice")
-check(rc == 0 and "=> pass by socks rule #2 (%s:9)" % qconf in out and "decision: pass" in out,
+check(rc == 0 and "=> pass by socks rule #2 (%s:4)" % qconf in out and "decision: pass" in out,
       "query: pass by socks rule #2, with file and line (exit 0)")
 check("user alice matches" in out and "port 443 matches" in out, "query: says why rule #2 matched")
 rc, out = query(qconf, "from 10.1.2.3 to 93.184.215.14 port 22 user alice")
@@ -298,6 +298,49 @@ rc, out = query(qconf, "from 192.0.2.1 to 93.184.215.14 port 443")
 check(rc == 1 and "no client rule matched" in out, "query: a client outside every client rule")
 rc, out = query(qconf, "from nowhere")
 check(rc == 2 and "bad or missing value for 'from'" in out, "query: a bad query exits 2")
+
+# Errors in rules name the file and the line.
+bad = os.path.join(d, "bad.conf")
+for text, line, what in (
+        ('# one\n# two\nsocks pass { port = "90-80" }\n', 3, "port: '90-80' is not ports"),
+        ('client pass {\n\tfrom = "10.0.0.0/8"\n\tfrom = "10.0.0.0/33"\n}\n', 3,
+         "from: '10.0.0.0/33' is not an address or CIDR block"),
+        ('/* c\n */\nsocks allow { to = "0/0" }\n', 3, "'socks allow': a rule is 'socks pass' or 'socks block'"),
+        ('socks pass {\n  command = "connnect"\n}\n', 2, "command: 'connnect' is not a command"),
+        ('client pass { to = "0/0" }\n', 1, "no such option 'to'")):
+    with open(bad, "w") as f:
+        f.write(text)
+    r = subprocess.run([SOCKD, "-n", "-f", bad], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "%s:%d: %s" % (bad, line, what) in r.stderr,
+          "sockd -n: %s:%d: %s" % (os.path.basename(bad), line, what))
+
+# The shipped etc/sockd.conf: as is, and with its rule examples uncommented.
+shipped = open(os.path.join(TOP_SRCDIR, "etc", "sockd.conf")).read()
+examples = re.sub(r"^#(?=socks |client |\t|\})", "", shipped, flags=re.M)
+check(examples.count("socks block {") == 1 and examples.count("socks pass {") == 2,
+      "etc/sockd.conf: the commented examples uncomment into two more rules")
+for name, text in (("as-shipped.conf", shipped), ("examples.conf", examples)):
+    with open(os.path.join(d, name), "w") as f:
+        f.write(text)
+conf_as, conf_ex = os.path.join(d, "as-shipped.conf"), os.path.join(d, "examples.conf")
+rc, out = query(conf_as, "from 127.0.0.1 to 93.184.215.14 port 443")
+check(rc == 0, "shipped: loopback clients may go anywhere")
+rc, out = query(conf_as, "from ::1 to 2001:db8::1 port 80")
+check(rc == 0, "shipped: ::1 too")
+rc, out = query(conf_as, "from 192.0.2.5 to 93.184.215.14 port 443")
+check(rc == 1 and "no client rule matched" in out, "shipped: any other client is refused")
+rc, out = query(conf_ex, "from 192.0.2.5 to 93.184.215.14 port 443 user alice")
+check(rc == 0 and "=> pass by socks rule #2" in out, "example: the office network, alice, port 443")
+rc, out = query(conf_ex, "from 192.0.2.5 to 93.184.215.14 port 443")
+check(rc == 1 and "method none is not in method password" in out, "example: no password, no pass")
+rc, out = query(conf_ex, "from 192.0.2.5 to 93.184.215.14 port 22 user alice")
+check(rc == 1, "example: port 22 is not in the office rule")
+for dst in ("10.1.2.3", "192.168.1.1", "172.16.0.1", "127.0.0.1", "::1", "fe80::1", "169.254.169.254",
+            "localhost"):
+    rc, out = query(conf_ex, "from 192.0.2.5 to %s port 80 user alice" % dst)
+    check(rc == 1 and "block by socks rule #1" in out, "example: %s is blocked as a destination" % dst)
+rc, out = query(conf_ex, "from 127.0.0.1 to 10.1.2.3 port 80")
+check(rc == 1, "example: the block applies to loopback clients too")
 
 # Per-user rules with curl --proxy-user (needs password authentication).
 passwd = os.path.join(d, "sockd.passwd")
