@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "credcache.h"
 #include "passwd.h"
 #include "siphash.h"
@@ -267,6 +269,88 @@ START_TEST(test_cache_expiry)
 }
 END_TEST
 
+#define H_RIGHT "$6$rounds=1000$saltsaltsalt$S.AvNhjkZsCxpG13tAA7FQtZR7Auzs.ZHAEPFk8TDuoN1ZbZAiEdroTOEbTbm0uVxunbseYbgLrJ42cbu.fE5/"
+#define H_OTHER "$6$rounds=1000$saltsaltsalt$wncoWLi.v7WNVg7CxKuHAfXJmznRiWiFX56LSfvGer62j/.fJugTA0T44ktOgcebcjKsQsOAjyTA46LzjCCwW1"
+#define H_DUMMY "$6$rounds=1000$dummydummy$LUS.jrDFWFSyt70JBpT99KYVSf2DqgXAuthdqPelygCZujjg/7P0fPgIvdDWgYheZmuL4F97pL6sbJlxcKdLC0"
+
+static void
+no_report(void *arg, int line, enum pw_line_kind k, const char *name)
+{
+}
+
+/*
+ * auth_verify(): crypt(3) first, the cache after; a hash that changed
+ * (as after sockpasswd and a reload) never matches a remembered login.
+ */
+START_TEST(test_verify)
+{
+	static const char one[] = "alice:" H_RIGHT "\n";
+	static const char two[] = "alice:" H_OTHER "\n";
+	struct auth_db	 ad;
+
+	memset(&ad, 0, sizeof(ad));
+	ad.ad_dummy = H_DUMMY;
+	ad.ad_cache = credcache_new(16, 60);
+	ad.ad_passwd = passwd_parse(one, strlen(one), no_report, NULL);
+	ck_assert_int_eq(auth_verify(&ad, "alice", "right"), AUTH_OK);
+	ck_assert_int_eq(auth_verify(&ad, "alice", "right"), AUTH_CACHED);
+	ck_assert_int_eq(auth_verify(&ad, "alice", "Right"), AUTH_WRONG);
+	ck_assert_int_eq(auth_verify(&ad, "bob", "right"), AUTH_UNKNOWN);
+	ck_assert_int_eq(auth_verify(&ad, "alice", ""), AUTH_WRONG);
+	passwd_free(ad.ad_passwd);
+	/* the same cache, the password changed to "other" */
+	ad.ad_passwd = passwd_parse(two, strlen(two), no_report, NULL);
+	ck_assert_int_eq(auth_verify(&ad, "alice", "right"), AUTH_WRONG);
+	ck_assert_int_eq(auth_verify(&ad, "alice", "other"), AUTH_OK);
+	passwd_free(ad.ad_passwd);
+	/* the user deleted */
+	ad.ad_passwd = passwd_parse("", 0, no_report, NULL);
+	ck_assert_int_eq(auth_verify(&ad, "alice", "other"), AUTH_UNKNOWN);
+	passwd_free(ad.ad_passwd);
+	credcache_free(ad.ad_cache);
+}
+END_TEST
+
+static int64_t
+median_ns(struct auth_db *ad, const char *user, const char *pass)
+{
+	struct timespec	 a, b;
+	int64_t		 t[7], x;
+	int		 i, j;
+
+	for (i = 0; i < 7; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		auth_verify(ad, user, pass);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		t[i] = (b.tv_sec - a.tv_sec) * 1000000000LL +
+		    (b.tv_nsec - a.tv_nsec);
+		for (j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	}
+	return t[3];
+}
+
+/* An unknown user pays a crypt(3) check (the dummy hash) too. */
+START_TEST(test_unknown_costs)
+{
+	static const char one[] = "alice:" H_RIGHT "\n";
+	struct auth_db	 ad;
+	int64_t		 wrong, unknown;
+
+	memset(&ad, 0, sizeof(ad));
+	ad.ad_dummy = H_DUMMY;
+	ad.ad_passwd = passwd_parse(one, strlen(one), no_report, NULL);
+	wrong = median_ns(&ad, "alice", "guess");
+	unknown = median_ns(&ad, "mallory", "guess");
+	ck_assert_msg(unknown > wrong / 3, "unknown %lld ns, wrong %lld ns",
+	    (long long)unknown, (long long)wrong);
+	passwd_free(ad.ad_passwd);
+}
+END_TEST
+
 static Suite *
 passwd_suite(void)
 {
@@ -282,6 +366,8 @@ passwd_suite(void)
 	tcase_add_test(tc, test_siphash);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_cache_expiry);
+	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_unknown_costs);
 	suite_add_tcase(s, tc);
 	return s;
 }
