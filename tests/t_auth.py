@@ -89,6 +89,51 @@ check(rc != 0 and "bad user name" in out, "a name with ':' is refused")
 rc, out = sockpasswd("-i", "-f", pwfile, "add", "empty", password="")
 check(rc != 0 and "empty" not in open(pwfile).read(), "an empty password is refused")
 check(not [f for f in os.listdir(d) if f.startswith("sockd.passwd.")], "no temporary file left behind")
+
+
+def tty_sockpasswd(args, answers):
+    """Run sockpasswd on a pseudo-terminal, answering each prompt in turn:
+    (exit status, everything the terminal showed)."""
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(SOCKPASSWD, [SOCKPASSWD] + args)
+    shown = b""
+    end = time.time() + 15
+    answers = list(answers)
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 1)
+        if not r:
+            continue
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if answers and shown.rstrip().lower().endswith(b"password:"):
+            time.sleep(0.1)
+            os.write(fd, answers.pop(0) + b"\n")
+            shown += b"<answered>"
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:                      # still waiting for us: stop it
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown
+
+
+rc, shown = tty_sockpasswd(["-f", pwfile, "add", "ttyuser"], [b"tty-secret", b"tty-secret"])
+check(rc == 0 and b"Password:" in shown and b"Retype password:" in shown,
+      "sockpasswd add on a terminal prompts twice")
+check(b"tty-secret" not in shown, "the password typed on the terminal is not echoed")
+rc, _ = sockpasswd("-i", "-f", pwfile, "verify", "ttyuser", password="tty-secret")
+check(rc == 0, "the password typed on the terminal was stored")
+rc, shown = tty_sockpasswd(["-f", pwfile, "add", "ttyuser2"], [b"one", b"two"])
+check(rc == 1 and b"do not match" in shown and "ttyuser2" not in open(pwfile).read(),
+      "mismatched passwords on the terminal change nothing")
 long_user = "u" * 255
 long_pass = "p" * 255
 adduser(pwfile, long_user, long_pass)
