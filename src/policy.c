@@ -288,6 +288,26 @@ session_udp_dst_allowed(struct session *s, const struct socks_addr *req,
 	return -1;
 }
 
+/* Ends of a session that went as it should (session_why's words). */
+static const char *const clean_ends[] = {
+	"closed", "control connection closed", "idle timeout",
+	"ended by shutdown", NULL
+};
+
+/* Did the session fail: no success reply, or an end not in clean_ends? */
+static int
+session_failed(const struct session *s)
+{
+	const char *const	*e;
+
+	if (s->s_rep != S5_REP_OK)
+		return 1;
+	for (e = clean_ends; *e != NULL; e++)
+		if (strcmp(s->s_why, *e) == 0)
+			return 0;
+	return 1;
+}
+
 /* At the end of a session: the disconnect and error lines rules ask for. */
 void
 session_rules_end(struct session *s)
@@ -300,7 +320,7 @@ session_rules_end(struct session *s)
 
 	flags = (s->s_crule ? s->s_crule->r_log : 0) |
 	    (s->s_srule ? s->s_srule->r_log : 0);
-	error = s->s_rep != S5_REP_OK || strcmp(s->s_why, "closed") != 0;
+	error = session_failed(s);
 	if (r == NULL || !(flags & (RULE_L_DISCONNECT | RULE_L_ERROR)))
 		return;
 	session_strs(s, client, sizeof(client), dst, sizeof(dst), user,

@@ -193,7 +193,7 @@ socks block { to = "127.0.0.1" port = "%d" command = "udpassociate" }
 socks block { to = "localhost" command = "udpassociate" }
 socks block { to = "127.0.0.1" port = "%d" command = "udpreply" }
 socks block { to = "127.0.0.4" command = "bindreply" }
-socks pass { from = "127.0.0.0/8" to = "0/0" }
+socks pass { from = "127.0.0.0/8" to = "0/0" log = "error" }
 """ % (ublocked.port, umute.port)).start()
 
 
@@ -256,6 +256,12 @@ for src, want in (("127.0.0.4", 2), ("127.0.0.1", 0)):
 check(sdx.wait_log("cmd=bindreply target=0.0.0.0:0 from=127.0.0.4:"), "log: the bindreply block")
 check(re.search(r"cmd=bindreply target=0\.0\.0\.0:0 from=127\.0\.0\.4:\d+ by socks rule #5",
                 sdx.logtext()) is not None, "log: bindreply block names rule #5")
+check(sdx.wait_log('error client=127.0.0.1:') and
+      re.search(r'error client=127\.0\.0\.1:\d+ user=- target=0\.0\.0\.0:0 reply=2 end="BIND: connection '
+                r'from 127\.0\.0\.4:\d+ not allowed" \(socks rule #6', sdx.logtext()) is not None,
+      "log error: the BIND refused by bindreply")
+check(len(re.findall(r"error client=", sdx.logtext())) == 1,
+      "log error: not for the association or the BIND that ended cleanly")
 sdx.stop()
 
 # Query mode.
