@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""The admin's kit: make install into a temporary DESTDIR (binary, man
+pages, sample config never overwritten, examples), then the installed
+LSB init script drives the installed sockd: start, status, reload (a new
+generation of workers), restart, stop; with start-stop-daemon and
+without."""
+import shutil
+import subprocess
+import time
+
+from harness import *
+
+top = TOP_BUILDDIR
+dest = os.path.join(tmpdir(), "dest")
+env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+
+def make_install():
+    return subprocess.run(["make", "-s", "-C", top, "install", "DESTDIR=" + dest],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def find(name):
+    for root, _, files in os.walk(dest):
+        if name in files:
+            return os.path.join(root, name)
+    return None
+
+
+r = make_install()
+check(r.returncode == 0, "make install DESTDIR=... succeeds")
+daemon, script = find("sockd"), find("sockd.init")
+conf_inst = find("sockd.conf")
+for name in ("sockd", "sockpasswd", "sockd.8", "sockd.conf.5", "sockd.conf",
+             "sockd.init", "sockd.service", "sockd.sysusers"):
+    check(find(name) is not None, "installed: %s" % name)
+check(daemon and os.access(daemon, os.X_OK) and script and os.access(script, os.X_OK),
+      "sockd and the init script are executable")
+if not (daemon and script and conf_inst):
+    finish()
+with open(conf_inst, "a") as f:
+    f.write("# edited by the admin\n")
+r = make_install()
+check(r.returncode == 0 and "edited by the admin" in open(conf_inst).read(),
+      "a second make install keeps the admin's sockd.conf")
+check(find("sockd.conf.sample") is not None, "... and puts the new one beside it as sockd.conf.sample")
+svc = open(find("sockd.service")).read()
+check("ExecReload=/bin/kill -HUP $MAINPID" in svc and "@sbindir@" not in svc and
+      "/sbin/sockd -f " in svc, "the systemd unit has this build's paths and reloads by SIGHUP")
+
+echo = EchoServer()
+sd = Sockd("shutdown-timeout = 3\nmin-spare-workers = 2\nmax-spare-workers = 4\n", workers=3)
+defaults = os.path.join(sd.dir, "default")
+with open(defaults, "w") as f:
+    f.write('DAEMON="%s"\nCONF="%s"\nSTOP_TIMEOUT=10\n' % (daemon, sd.conf))
+os.chmod(defaults, 0o644)
+
+
+def init(action, ssd=True):
+    e = dict(env, SOCKD_DEFAULTS=defaults, _SYSTEMCTL_SKIP_REDIRECT="1")
+    if not ssd:
+        e["START_STOP_DAEMON"] = ""
+    r = subprocess.run(["sh", script, action], capture_output=True, text=True, env=e, timeout=60)
+    return r.returncode, r.stdout + r.stderr
+
+
+def master_pid():
+    try:
+        return int(open(sd.pidfile).read())
+    except (OSError, ValueError):
+        return None
+
+
+def children(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return set(int(x) for x in out.split())
+
+
+def served():
+    try:
+        s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+        s.sendall(b"init")
+        ok = rep and rep[0] == 0 and recv_exact(s, 4) == b"init"
+        s.close()
+        return bool(ok)
+    except OSError:
+        return False
+
+
+have_ssd = shutil.which("start-stop-daemon") is not None
+for ssd in ([True, False] if have_ssd else [False]):
+    how = "start-stop-daemon" if ssd else "plain kill"
+    rc, out = init("status", ssd)
+    check(rc == 3, "[%s] status before start: 3, not running (%d: %s)" % (how, rc, out.strip()))
+    rc, out = init("start", ssd)
+    check(rc == 0, "[%s] start: 0 (%s)" % (how, out.strip()))
+    pid = master_pid()
+    rc, out = init("status", ssd)
+    check(rc == 0 and pid is not None and str(pid) in out, "[%s] status: running, pid %s" % (how, pid))
+    check(served(), "[%s] the daemon serves SOCKS" % how)
+    rc, out = init("start", ssd)
+    check(rc == 0 and master_pid() == pid, "[%s] start again: 0, same daemon" % how)
+    time.sleep(0.5)
+    before = children(pid)
+    rc, out = init("reload", ssd)
+    check(rc == 0, "[%s] reload: 0 (%s)" % (how, out.strip()))
+    renewed = False
+    for _ in range(50):
+        now = children(pid)
+        if now and not (now & before):
+            renewed = True
+            break
+        time.sleep(0.1)
+    check(renewed and master_pid() == pid,
+          "[%s] reload: same master, a new generation of workers" % how)
+    check(served(), "[%s] serves after the reload" % how)
+    rc, out = init("restart", ssd)
+    check(rc == 0 and master_pid() not in (None, pid), "[%s] restart: a new master" % how)
+    pid = master_pid()
+    rc, out = init("stop", ssd)
+    check(rc == 0, "[%s] stop: 0 (%s)" % (how, out.strip()))
+    check(not os.path.exists("/proc/%d" % pid) or
+          open("/proc/%d/stat" % pid).read().split()[2] == "Z", "[%s] the master is gone" % how)
+    check(not os.path.exists(sd.pidfile), "[%s] the pid file is gone" % how)
+    rc, out = init("status", ssd)
+    check(rc == 3, "[%s] status after stop: 3 (%s)" % (how, out.strip()))
+    check(not served(), "[%s] nothing serves after stop" % how)
+    rc, out = init("stop", ssd)
+    check(rc == 0, "[%s] stop when stopped: 0" % how)
+
+# A broken file: start refuses and says so, before forking anything.
+with open(sd.conf, "a") as f:
+    f.write("workers = banana\n")
+rc, out = init("start")
+check(rc != 0 and "option 'workers'" in out, "start with a broken config fails and shows the error")
+rc, out = init("status")
+check(rc == 3, "still not running")
+finish()
