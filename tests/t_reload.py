@@ -99,7 +99,11 @@ for out, p in procs:
         bad += 1
 check(bad == 0, "all %d transfers in flight across SIGHUP complete, sha256 right (%d bad, %.1f s after HUP)"
       % (N, bad, time.time() - t_hup))
-lines = [l for l in sd.session_lines() if "target=127.0.0.1:%d" % http.port in l]
+for _ in range(50):  # curl may be done before the worker logs the end
+    lines = [l for l in sd.session_lines() if "target=127.0.0.1:%d" % http.port in l]
+    if len(lines) >= N:
+        break
+    time.sleep(0.1)
 check(len(lines) == N and all('end="closed"' in l and "bytes_in=%d" % 0 not in l for l in lines),
       "%d session lines, each closed normally" % len(lines))
 old_gone = False
