@@ -230,7 +230,7 @@ conf_rules_setup(cfg_t *cfg, struct rule_lists *rl)
 	}
 }
 
-/* The text being parsed (comments blanked), for the rules' lines; NULL: done. */
+/* The text being parsed (comments blanked), for rule lines; NULL: done. */
 void
 conf_rules_text(struct rule_lists *rl, const char *text, size_t len)
 {

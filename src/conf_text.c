@@ -34,7 +34,8 @@ blank_comment(char *buf, size_t len, size_t i)
 	int	 block = buf[i] == '/' && i + 1 < len && buf[i + 1] == '*';
 
 	for (; i < len; i++) {
-		if (block && buf[i] == '*' && i + 1 < len && buf[i + 1] == '/') {
+		if (block && buf[i] == '*' && i + 1 < len &&
+		    buf[i + 1] == '/') {
 			buf[i] = buf[i + 1] = ' ';
 			return i + 2;
 		}

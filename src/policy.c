@@ -17,7 +17,7 @@
 #include "session.h"
 
 #define RULE_REFLEN	(64 + 4096)
-#define BLOCKS_LOGGED	5	/* per session: datagrams can come in floods */
+#define BLOCKS_LOGGED	5	/* per session: datagrams come in floods */
 
 /* "socks rule #3 (/etc/sockd.conf:42)", or "no socks rule matched" */
 static char *
@@ -214,7 +214,8 @@ session_addr_filter(const struct sockaddr *sa, void *arg)
 	struct session		*s = arg;
 	const struct rule	*r;
 	struct rule_query	 q;
-	char			 what[INET6_ADDRSTRLEN + 32], a[INET6_ADDRSTRLEN];
+	char			 what[INET6_ADDRSTRLEN + 32];
+	char			 a[INET6_ADDRSTRLEN];
 	int			 maybe;
 
 	if (s->s_dst.sa_atyp != S5_ATYP_NAME)
@@ -312,7 +313,7 @@ session_failed(const struct session *s)
 void
 session_rules_end(struct session *s)
 {
-	const struct rule	*r = s->s_srule != NULL ? s->s_srule : s->s_crule;
+	const struct rule	*r = s->s_srule ? s->s_srule : s->s_crule;
 	char			 client[ADDR_STRLEN], dst[4 * 256 + 8];
 	char			 user[4 * 256 + 1], ref[RULE_REFLEN];
 	unsigned int		 flags;

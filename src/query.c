@@ -183,7 +183,8 @@ query_check(struct rule_query *q, int given, char *err, size_t len)
 	if (!(given & RQ_METHOD) && (given & RQ_USER))
 		q->q_method = S5_METHOD_PASSWORD;
 	if ((given & RQ_USER) && q->q_method != S5_METHOD_PASSWORD) {
-		query_err(err, len, "a user is only known with method password");
+		query_err(err, len, "a user is only known with method "
+		    "password");
 		return -1;
 	}
 	return given;
@@ -210,13 +211,14 @@ rule_query_parse(const char *text, struct rule_query *q, char *err,
 			if (strcmp(k->k_name, key) == 0)
 				break;
 		if (k->k_name == NULL) {
-			query_err(err, len, "unknown word '%s' (from, to, port, "
-			    "command, method, user, listen)", key);
+			query_err(err, len, "unknown word '%s' (from, to, "
+			    "port, command, method, user, listen)", key);
 			return -1;
 		}
 		if (next_word(&text, val, sizeof(val)) != 1 ||
 		    k->k_set(q, val) == -1) {
-			query_err(err, len, "bad or missing value for '%s'", key);
+			query_err(err, len, "bad or missing value for '%s'",
+			    key);
 			return -1;
 		}
 		given |= k->k_field;

@@ -326,7 +326,8 @@ parse_port_form(const char *s, struct rule_ports *p)
 			return -1;
 		memcpy(lo, s, dash - s);
 		lo[dash - s] = '\0';
-		if (port_number(lo, &a) == -1 || port_number(dash + 1, &b) == -1)
+		if (port_number(lo, &a) == -1 ||
+		    port_number(dash + 1, &b) == -1)
 			return -1;
 	} else if (port_number(s + (s[0] == '='), &a) == 0)
 		b = a;
