@@ -143,6 +143,36 @@ conf_sections(const char *buf, size_t len, struct conf_span *spans, int max)
 	return n;
 }
 
+/* Read all of fp into a buffer grown as needed, up to CONF_MAX_SIZE. */
+static char *
+read_all(FILE *fp, size_t *lenp)
+{
+	char	*buf = NULL, *n;
+	size_t	 size = 0, len = 0;
+
+	do {
+		if (len == size) {
+			size = size == 0 ? 4096 : size * 2;
+			if (size > CONF_MAX_SIZE + 1)
+				size = CONF_MAX_SIZE + 1;
+			if ((n = realloc(buf, size + 1)) == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = n;
+		}
+		len += fread(buf + len, 1, size - len, fp);
+	} while (len == size && len <= CONF_MAX_SIZE && !ferror(fp));
+	if (ferror(fp) || len > CONF_MAX_SIZE) {
+		errno = ferror(fp) ? EIO : EFBIG;
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
 /* The file, comments blanked, NUL-terminated; NULL with errno set. */
 char *
 conf_read_text(const char *file, size_t *lenp)
@@ -153,19 +183,10 @@ conf_read_text(const char *file, size_t *lenp)
 
 	if ((fp = fopen(file, "r")) == NULL)
 		return NULL;
-	if ((buf = malloc(CONF_MAX_SIZE + 1)) == NULL) {
-		fclose(fp);
-		return NULL;
-	}
-	len = fread(buf, 1, CONF_MAX_SIZE + 1, fp);
-	if (ferror(fp) || len > CONF_MAX_SIZE) {
-		errno = ferror(fp) ? EIO : EFBIG;
-		free(buf);
-		fclose(fp);
-		return NULL;
-	}
+	buf = read_all(fp, &len);
 	fclose(fp);
-	buf[len] = '\0';
+	if (buf == NULL)
+		return NULL;
 	conf_blank_comments(buf, len);
 	*lenp = len;
 	return buf;

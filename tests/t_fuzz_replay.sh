@@ -5,7 +5,7 @@
 top_builddir=${TOP_BUILDDIR:-.}
 top_srcdir=${TOP_SRCDIR:-.}
 fail=0
-for name in greeting request userpass udphdr socks4 conf; do
+for name in greeting request userpass udphdr socks4 conf passwd rules; do
 	bin="$top_builddir/fuzz/replay_$name"
 	dir="$top_srcdir/fuzz/corpus/$name"
 	if "$bin" "$dir"; then
