@@ -205,7 +205,7 @@ session_log(struct session *s)
 	char	 client[ADDR_STRLEN], peer[ADDR_STRLEN], dst[4 * 256 + 8];
 	char	 user[4 * 256 + 1];
 	int64_t	 ms = now_ms() - s->s_start;
-	char	 rep[32], udp[192];
+	char	 rep[48], udp[192];
 
 	session_log_udp(s, udp, sizeof(udp));
 	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));

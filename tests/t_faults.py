@@ -50,7 +50,7 @@ def served(sd, what, timeout=10):
 sd = Sockd("min-spare-workers = 4\nmax-spare-workers = 8\nmax-workers = 8\n",
            workers=4).start()
 time.sleep(0.5)
-N, SIZE, CHUNK = 4, 4 * 1024 * 1024, 32 * 1024
+N, SIZE, CHUNK = 4, 8 * 1024 * 1024, 32 * 1024
 results = [None] * N
 conns = []
 
@@ -63,7 +63,7 @@ def pump(i, s, payload):
     try:
         for off in range(0, len(payload), CHUNK):
             s.sendall(payload[off:off + CHUNK])
-            time.sleep(0.004)
+            time.sleep(0.01)
         s.shutdown(socket.SHUT_WR)
     except OSError:
         pass
@@ -85,6 +85,7 @@ victim = client_fd_owner(sd, conns[0].getsockname()[1])
 check(victim is not None, "found the worker relaying session 0 (pid %s)" % victim)
 others = [client_fd_owner(sd, c.getsockname()[1]) for c in conns[1:]]
 check(victim not in others, "the other sessions are in other workers")
+check(threads[0].is_alive(), "session 0 is still relaying when its worker is killed")
 if victim:
     os.kill(victim, signal.SIGKILL)
 for t in threads:
@@ -299,6 +300,14 @@ check(len(r) == 8 and r[1] == 91, "SOCKS4a .invalid name: 91 (rejected)")
 s.close()
 check(sd.wait_log("target=sockd-test.invalid:80", 5, count=2), "the failed lookups are logged")
 served(sd, "name failure: the worker accepts again")
+
+# the longest reply name is logged whole
+s = connect(sd.port)
+s.sendall(b"\x05\x01\x00\x05\x01\x00\x07")
+recv_all(s, 5)
+s.close()
+check(sd.wait_log("reply=0x08(address type not supported) ", 5),
+      "log: reply=0x08(address type not supported), not cut short")
 check(sd.workers() == [worker], "the same one worker served every fault")
 check("killed by signal" not in sd.logtext(), "no worker crashed")
 check(sd.stop() == 0, "stops cleanly")
