@@ -90,6 +90,17 @@ rc, out = sockpasswd("-i", "-f", pwfile, "add", "empty", password="")
 check(rc != 0 and "empty" not in open(pwfile).read(), "an empty password is refused")
 check(not [f for f in os.listdir(d) if f.startswith("sockd.passwd.")], "no temporary file left behind")
 
+if os.geteuid() == 0:
+    owned = os.path.join(d, "owned.passwd")
+    adduser(owned, "x", "y")
+    nobody = pwd.getpwnam("nobody")
+    os.chown(owned, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(owned, 0o604)
+    adduser(owned, "z", "w")
+    st = os.stat(owned)
+    check((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (nobody.pw_uid, nobody.pw_gid, 0o604),
+          "a change keeps the file's owner, group and mode (root)")
+
 
 def tty_sockpasswd(args, answers):
     """Run sockpasswd on a pseudo-terminal, answering each prompt in turn:
