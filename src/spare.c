@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
+#include "netio.h"
 #include "pool.h"
 
 #define SPAWN_RATE_MAX	32
@@ -39,6 +40,8 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 		return;
 	}
 	pool_set_full(p, c, 0);
+	if (now_ms() < p->p_fork_backoff)
+		return;		/* fork failed: pool.c said how long */
 	n = p->p_spawn_rate < room ? p->p_spawn_rate : room;
 	if (p->p_spawn_rate >= 8)
 		log_info("pool busy: %d idle of %d, starting %d workers", idle,
