@@ -98,8 +98,10 @@ read_line(int fd, char *buf, size_t size)
 		r = read(fd, &c, 1);
 		if (r == -1 && errno == EINTR && !got_sig)
 			continue;
+		if (r == 0 && n > 0)
+			break;		/* a last line without a newline */
 		if (r <= 0)
-			return n > 0 && r == 0 ? 0 : -1;
+			return -1;
 		if (c == '\n')
 			break;
 		if (n + 1 >= size)

@@ -73,6 +73,10 @@ rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="wonderland
 check(rc == 0 and "password OK" in out, "sockpasswd verify: right password")
 rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="Wonderland")
 check(rc == 1 and "wrong password" in out, "sockpasswd verify: wrong password")
+r = subprocess.run([SOCKPASSWD, "-i", "-f", pwfile, "verify", "alice"], input="wonderland",
+                   capture_output=True, text=True, timeout=30)
+check(r.returncode == 0 and "password OK" in r.stdout,
+      "sockpasswd verify: a password on stdin without a final newline")
 rc, out = sockpasswd("-i", "-f", pwfile, "verify", "nobody-here", password="x")
 check(rc == 1 and "unknown user" in out, "sockpasswd verify: unknown user")
 adduser(pwfile, "carl", "second")
