@@ -107,6 +107,9 @@ class Sockd:
         passwd = os.path.join(workdir, "sockd.passwd")
         write_passwd(passwd, os.path.join(os.path.dirname(self.path),
                                           "sockpasswd"))
+        # the master re-reads the file after dropping root to nobody
+        os.chmod(workdir, 0o755)
+        os.chmod(passwd, 0o644)
         conf = os.path.join(workdir, "sockd.conf")
         items = self.check(conf, self.items(port, opts, passwd))
         keys = [k for k, _ in items]
