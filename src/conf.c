@@ -52,6 +52,7 @@ static cfg_opt_t opts[] = {
 	CFG_STR("external", "", CFGF_NONE),
 	CFG_INT("workers", 8, CFGF_NONE),
 	CFG_INT("min-spare-workers", 4, CFGF_NONE),
+	CFG_INT("max-spawn-rate", 32, CFGF_NONE),
 	CFG_INT("max-spare-workers", 16, CFGF_NONE),
 	CFG_INT("max-workers", 256, CFGF_NONE),
 	CFG_INT("max-sessions-per-worker", 10000, CFGF_NONE),
@@ -87,6 +88,7 @@ static const struct validator validators[] = {
 	{ "external", validate_external },
 	{ "workers", validate_positive },
 	{ "min-spare-workers", validate_nonneg },
+	{ "max-spawn-rate", validate_positive },
 	{ "max-spare-workers", validate_positive },
 	{ "max-workers", validate_positive },
 	{ "max-sessions-per-worker", validate_positive },
@@ -336,6 +338,7 @@ copy_values(struct sockd_conf *c, cfg_t *cfg)
 	c->c_external = xstrdup_or_null(cfg_getstr(cfg, "external"));
 	c->c_workers = cfg_getint(cfg, "workers");
 	c->c_min_spare = cfg_getint(cfg, "min-spare-workers");
+	c->c_max_spawn_rate = cfg_getint(cfg, "max-spawn-rate");
 	c->c_max_spare = cfg_getint(cfg, "max-spare-workers");
 	c->c_max_workers = cfg_getint(cfg, "max-workers");
 	c->c_max_sessions = cfg_getint(cfg, "max-sessions-per-worker");

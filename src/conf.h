@@ -35,6 +35,7 @@ struct sockd_conf {
 	/* the pool */
 	int			 c_workers;		/* at start */
 	int			 c_min_spare;
+	int			 c_max_spawn_rate;	/* forks a second */
 	int			 c_max_spare;
 	int			 c_max_workers;
 	int			 c_max_sessions;	/* per worker */

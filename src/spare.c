@@ -2,7 +2,7 @@
  * spare.c: the pool follows the load, as Apache's prefork does.  Once a
  * second the master counts the idle workers of the current generation:
  * fewer than min-spare-workers, it forks some, doubling the number each
- * second the pool stays short (1, 2, 4 ... SPAWN_RATE_MAX); more than
+ * second the pool stays short (1, 2, 4 ... max-spawn-rate); more than
  * max-spare-workers, it retires one.  At max-workers it says so once,
  * and once more when the pool has room again.
  */
@@ -13,8 +13,6 @@
 #include "log.h"
 #include "netio.h"
 #include "pool.h"
-
-#define SPAWN_RATE_MAX	32
 
 static void
 pool_set_full(struct pool *p, const struct sockd_conf *c, int full)
@@ -49,8 +47,10 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 	for (i = 0; i < n; i++)
 		if (pool_spawn(p, c, l) == -1)
 			break;
-	if (p->p_spawn_rate < SPAWN_RATE_MAX)
+	if (p->p_spawn_rate < c->c_max_spawn_rate)
 		p->p_spawn_rate *= 2;
+	if (p->p_spawn_rate > c->c_max_spawn_rate)
+		p->p_spawn_rate = c->c_max_spawn_rate;
 }
 
 void

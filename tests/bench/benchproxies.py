@@ -63,6 +63,10 @@ class Sockd:
         items = [
             ("listen", f'listen = {{ "127.0.0.1:{port}" }}'),
             ("workers", "workers = 64"),
+            # a pool that follows bursts of thousands of clients
+            ("min-spare-workers", "min-spare-workers = 32"),
+            ("max-spare-workers", "max-spare-workers = 512"),
+            ("max-spawn-rate", "max-spawn-rate = 1024"),
             ("max-workers", f"max-workers = {opts['max_workers']}"),
             ("negotiate-timeout", "negotiate-timeout = 10"),
             ("idle-timeout", "idle-timeout = 600"),
