@@ -4,19 +4,29 @@
 One worker (a fixed pool of one), sessions of every common kind (CONNECT
 to an address with a little data, to a name, to a refused port, a
 malformed request), and the worker's Rss/Pss/Anonymous from
-/proc/PID/smaps_rollup at each mark.  Not part of make check (it takes a
-minute); run from the build directory:
-    TOP_BUILDDIR=. PYTHONPATH=../tests python3 ../tests/bench/memgrowth.py
+/proc/PID/smaps_rollup at each mark.  With --auth every session logs in
+with RFC 1929 first (a wrong password one time in 50).  Not part of make
+check (it takes a minute); run from the top of a built tree:
+    TOP_BUILDDIR=. PYTHONPATH=tests python3 tests/bench/memgrowth.py [--auth] [MARK ...]
 """
 import sys
 
 from harness import *
 
-MARKS = [int(x) for x in sys.argv[1:]] or [100, 1000, 10000]
+AUTH = "--auth" in sys.argv
+MARKS = [int(x) for x in sys.argv[1:] if x != "--auth"] or [100, 1000, 10000]
 echo = EchoServer()
 refused = free_port()
+extra = ""
+if AUTH:
+    pwfile = os.path.join(tmpdir(), "sockd.passwd")
+    subprocess.run([os.path.join(TOP_BUILDDIR, "src", "sockpasswd"), "-i", "-f", pwfile,
+                    "add", "alice"], input=b"wonderland\n", check=True, capture_output=True)
+    os.chmod(pwfile, 0o644)
+    extra = ('methods = { "password" }\npasswd-file = "%s"\n'
+             "password-fail-delay = 0\n" % pwfile)
 sd = Sockd("min-spare-workers = 0\nmax-spare-workers = 1\nmax-workers = 1\n"
-           "max-sessions-per-worker = 1000000\nlog-level = \"info\"\n",
+           "max-sessions-per-worker = 1000000\nlog-level = \"info\"\n" + extra,
            workers=1).start()
 time.sleep(0.3)
 worker = sd.workers()[0]
@@ -34,17 +44,22 @@ def rollup(pid):
 
 def one(i):
     kind = i % 10
+    login = {}
+    if AUTH:
+        login = dict(methods=b"\x02", userpass=(b"alice", b"wrong" if i % 50 == 49
+                                                else b"wonderland"))
     if kind == 8:
-        s, rep = s5_connect(sd.port, "127.0.0.1", refused)
-    elif kind == 9:
+        s, rep = s5_connect(sd.port, "127.0.0.1", refused, **login)
+    elif kind == 9 and not AUTH:
         s = connect(sd.port)
         s.sendall(b"\x05\x01\x00\x05\x01\x00\x07")	# bad ATYP
         recv_all(s, 5)
     else:
         host = "localhost" if kind == 7 else "127.0.0.1"
-        s, rep = s5_connect(sd.port, host, echo.port)
-        s.sendall(b"x" * 1000)
-        recv_exact(s, 1000)
+        s, rep = s5_connect(sd.port, host, echo.port, **login)
+        if rep is not None:
+            s.sendall(b"x" * 1000)
+            recv_exact(s, 1000)
     s.close()
 
 
