@@ -55,8 +55,12 @@ results = [None] * N
 conns = []
 
 
+go = threading.Event()
+
+
 def pump(i, s, payload):
     """Send payload in paced chunks while a thread reads the echo back."""
+    go.wait(30)
     got = []
     reader = threading.Thread(target=lambda: got.append(recv_all(s, 30)))
     reader.start()
@@ -80,6 +84,7 @@ for i in range(N):
     t = threading.Thread(target=pump, args=(i, s, payloads[i]))
     t.start()
     threads.append(t)
+go.set()	# all connected: start the transfers together
 time.sleep(0.5)
 victim = client_fd_owner(sd, conns[0].getsockname()[1])
 check(victim is not None, "found the worker relaying session 0 (pid %s)" % victim)
