@@ -298,7 +298,14 @@ check(sd.logtext().count("(cached)") >= n_cached + 2, "alice's and bob's logins 
 adduser(pwfile, "alice", "looking-glass")
 rc, _ = sockpasswd("-f", pwfile, "delete", "bob")
 check(rc == 0, "sockpasswd delete bob")
+old_workers = set(sd.workers())
 check(hup(sd), "SIGHUP after the change")
+# the reload is complete once the old generation (which still holds the
+# old users in memory) has gone: idle old workers exit at once
+for _ in range(50):
+    if not old_workers & set(sd.workers()):
+        break
+    time.sleep(0.1)
 m, st, s = login(sd.port, b"alice", b"wonderland")
 check(st not in (None, 0), "alice's old (cached) password fails after reload")
 s.close()
