@@ -11,11 +11,6 @@
 #include "proto.h"
 #include "session.h"
 
-struct command {
-	uint8_t		 cmd;
-	void		(*handler)(struct session *);
-};
-
 /* SOCKS4 has CONNECT and BIND; the same handlers as SOCKS5. */
 static const struct command commands[] = {
 	{ S5_CMD_CONNECT,	cmd_connect },
@@ -49,10 +44,7 @@ socks4_serve(struct session *s)
 	s->s_dst = req.r_dst;
 	log_printable(s->s_user, sizeof(s->s_user), req.r_userid,
 	    strlen(req.r_userid));
-	for (c = commands; c->handler != NULL; c++)
-		if (c->cmd == req.r_cmd)
-			break;
-	if (c->handler == NULL) {
+	if ((c = command_find(commands, req.r_cmd)) == NULL) {
 		session_why(s, "unsupported SOCKS4 command 0x%02x", req.r_cmd);
 		session_reply(s, S5_REP_BADCMD, NULL);
 		return;

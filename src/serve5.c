@@ -10,11 +10,6 @@
 #include "proto.h"
 #include "session.h"
 
-struct command {
-	uint8_t		 cmd;
-	void		(*handler)(struct session *);
-};
-
 static const struct command commands[] = {
 	{ S5_CMD_CONNECT,	cmd_connect },
 	{ S5_CMD_BIND,		cmd_bind },
@@ -101,10 +96,7 @@ socks5_serve(struct session *s)
 	s->s_state = SS_REQUEST;
 	if (read_request(s, &req) == -1)
 		return;
-	for (c = commands; c->handler != NULL; c++)
-		if (c->cmd == req.r_cmd)
-			break;
-	if (c->handler == NULL) {
+	if ((c = command_find(commands, req.r_cmd)) == NULL) {
 		session_why(s, "unsupported command 0x%02x", req.r_cmd);
 		session_reply(s, S5_REP_BADCMD, NULL);
 		return;

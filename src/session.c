@@ -265,3 +265,12 @@ session_run(struct session *s)
 	}
 	session_end(s);
 }
+
+const struct command *
+command_find(const struct command *table, uint8_t cmd)
+{
+	for (; table->handler != NULL; table++)
+		if (table->cmd == cmd)
+			return table;
+	return NULL;
+}

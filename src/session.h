@@ -61,6 +61,14 @@ struct session {
 
 typedef ssize_t (*msg_parser)(const uint8_t *, size_t, void *);
 
+/* A protocol's table of commands, ended by a NULL handler. */
+struct command {
+	uint8_t		 cmd;
+	void		(*handler)(struct session *);
+};
+
+const struct command *command_find(const struct command *, uint8_t);
+
 void	session_init(struct session *, const struct sockd_conf *, int,
 	    uint64_t);
 void	session_run(struct session *);
