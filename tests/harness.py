@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import os
 import pwd
+import re
 import signal
 import socket
 import struct
@@ -151,6 +152,25 @@ class Sockd:
 
     def session_lines(self):
         return [l for l in self.logtext().splitlines() if " session " in l]
+
+    def session_line(self, needle, timeout=5):
+        """The first session line containing needle, waiting for it; or ""."""
+        end = time.time() + timeout
+        while time.time() < end:
+            for l in self.session_lines():
+                if needle in l:
+                    return l
+            time.sleep(0.05)
+        return ""
+
+    def scoreboard(self, timeout=5):
+        """Send SIGUSR1; the scoreboard summary line's fields as a dict."""
+        n = self.logtext().count("scoreboard: generation=")
+        self.signal(signal.SIGUSR1)
+        if not self.wait_log("scoreboard: generation=", timeout, count=n + 1):
+            return None
+        line = [l for l in self.logtext().splitlines() if "scoreboard: generation=" in l][n]
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
     def workers(self):
         """pids of the master's live children."""

@@ -24,16 +24,6 @@ def bind_session(port, dst, dport=0, proxy="127.0.0.1"):
     return s, s5_request(s, 2, dst, dport)
 
 
-def log_line(sd, needle, timeout=5):
-    end = time.time() + timeout
-    while time.time() < end:
-        for l in sd.session_lines():
-            if needle in l:
-                return l
-        time.sleep(0.05)
-    return ""
-
-
 port6 = free_port(socket.AF_INET6)
 port4 = free_port()
 sd = Sockd("bind-timeout = 2\n", port=port4,
@@ -60,7 +50,7 @@ r.shutdown(socket.SHUT_WR)
 check(recv_all(c, 10) == payload, "200000 bytes remote to client, then the remote's EOF")
 c.close()
 r.close()
-l = log_line(sd, "cmd=bind target=127.0.0.1:21 ")
+l = sd.session_line("cmd=bind target=127.0.0.1:21 ")
 check("connected=127.0.0.1:%d" % rep2[2] in l and "reply=0x00" in l and
       "bytes_out=11" in l and "bytes_in=%d" % (12 + len(payload)) in l,
       "log: cmd=bind, the remote as connected=, the byte counts")
@@ -90,7 +80,7 @@ except OSError:
 check(got == b"", "the wrong remote's connection is closed")
 r.close()
 c.close()
-check("not DST.ADDR" in log_line(sd, "127.0.0.2"), "log: the wrong remote and why")
+check("not DST.ADDR" in sd.session_line("127.0.0.2"), "log: the wrong remote and why")
 
 # DST.ADDR 0.0.0.0: any remote may connect.
 c, rep1 = bind_session(sd.port, "0.0.0.0", 0)
@@ -147,12 +137,12 @@ rep2 = s5_reply(c, 10)
 dt = time.time() - t0
 check(rep2 is not None and rep2[0] == 6 and 1.5 < dt < 6, "bind-timeout: REP 0x06 after %.1f s" % dt)
 c.close()
-check("no connection within bind-timeout" in log_line(sd, "reply=0x06"), "log: the bind timeout")
+check("no connection within bind-timeout" in sd.session_line("reply=0x06"), "log: the bind timeout")
 
 # The control connection closing while waiting ends the BIND.
 c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
 c.close()
-l = log_line(sd, "client closed while waiting for the BIND connection")
+l = sd.session_line("client closed while waiting for the BIND connection")
 check("cmd=bind" in l and "reply=0x00" in l, "control closed while waiting: one log line")
 time.sleep(0.2)
 try:

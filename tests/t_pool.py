@@ -18,23 +18,13 @@ sd = Sockd("min-spare-workers = %d\nmax-spare-workers = %d\nmax-workers = %d\n"
 sd.start()
 
 
-def dump(timeout=5):
-    """Send SIGUSR1; the summary line's fields as a dict."""
-    n = sd.logtext().count("scoreboard: generation=")
-    sd.signal(signal.SIGUSR1)
-    if not sd.wait_log("scoreboard: generation=", timeout, count=n + 1):
-        return None
-    line = [l for l in sd.logtext().splitlines() if "scoreboard: generation=" in l][n]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
-
-
 def cpu_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
 
 
-d = dump()
+d = sd.scoreboard()
 check(d is not None and d["workers"] == 2 and d["idle"] + d["starting"] == 2,
       "at start: 2 workers, all idle (%s)" % d)
 
@@ -71,7 +61,7 @@ for i in range(CLIENTS):
 t0 = time.time()
 seen_max, reached, over = 0, None, False
 while time.time() - t0 < 30:
-    d = dump()
+    d = sd.scoreboard()
     if d:
         seen_max = max(seen_max, d["workers"])
         over = over or d["workers"] > MAX
@@ -86,7 +76,7 @@ check(reached is not None and reached >= 3,
       "growth is paced (1, 2, 4 ... a second), not all at once (%.1f s)" % (reached or -1))
 ticks = cpu_ticks(sd.proc.pid)
 time.sleep(3)
-d = dump()
+d = sd.scoreboard()
 check(d and d["workers"] == MAX, "still %d workers while full" % MAX)
 spent = cpu_ticks(sd.proc.pid) - ticks
 check(spent <= 10, "the master does not spin while full (%d ticks in 3 s)" % spent)
@@ -121,7 +111,7 @@ while time.time() - t1 < 60:
             ok = False
         sessions += 1
         broken += not ok
-    d = dump()
+    d = sd.scoreboard()
     if d:
         counts.append(d["workers"])
         if d["workers"] == MAX_SPARE and d["idle"] == MAX_SPARE:
@@ -134,7 +124,7 @@ check(shrunk is not None and shrunk >= (MAX - MAX_SPARE) * 0.7,
       "about one worker retired a second (%d workers in %.1f s)" % (MAX - MAX_SPARE, shrunk or -1))
 check(broken == 0, "no session cut while shrinking (%d sessions)" % sessions)
 time.sleep(2.5)
-d = dump()
+d = sd.scoreboard()
 check(d and d["workers"] == MAX_SPARE, "it stays at %d workers" % MAX_SPARE)
 check(d and d["served"] >= CLIENTS + sessions, "served counts every session (%s)" % (d and d["served"]))
 

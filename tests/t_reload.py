@@ -21,15 +21,6 @@ sd.start()
 conf0 = open(sd.conf).read()
 
 
-def dump(timeout=5):
-    n = sd.logtext().count("scoreboard: generation=")
-    sd.signal(signal.SIGUSR1)
-    if not sd.wait_log("scoreboard: generation=", timeout, count=n + 1):
-        return None
-    line = [l for l in sd.logtext().splitlines() if "scoreboard: generation=" in l][n]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
-
-
 def socks4(port):
     """A SOCKS4 CONNECT to the echo server: the reply code, or None."""
     try:
@@ -64,7 +55,7 @@ for i in range(N):
          "--socks5", "127.0.0.1:%d" % sd.port, url])))
 relaying = 0
 for _ in range(40):
-    st = dump()
+    st = sd.scoreboard()
     relaying = st["relaying"] if st else 0
     if relaying >= N:
         break
@@ -88,7 +79,7 @@ check(echo_ok(sd.port), "the old listener still serves")
 if low:
     check("restart sockd to apply" in sd.logtext(),
           "a port below 1024 after dropping root: the log says to restart")
-st = dump()
+st = sd.scoreboard()
 check(st and st["generation"] == 1 and st["old"] >= N * 0.8,
       "old-generation workers still finish their transfers (%s)" % (st and st["old"]))
 
@@ -108,7 +99,7 @@ check(len(lines) == N and all('end="closed"' in l and "bytes_in=%d" % 0 not in l
       "%d session lines, each closed normally" % len(lines))
 old_gone = False
 for _ in range(30):
-    st = dump()
+    st = sd.scoreboard()
     if st and st["old"] == 0:
         old_gone = True
         break
@@ -122,7 +113,7 @@ check(sd.wait_log("reload failed: keeping the running configuration", 10),
       "SIGHUP with a broken config: 'reload failed' logged")
 check(echo_ok(sd.port) and echo_ok(newport), "service goes on on both listeners")
 check(socks4(sd.port) != 90, "the running (generation 1) config still applies")
-st = dump()
+st = sd.scoreboard()
 check(st and st["generation"] == 1, "still generation 1")
 check(sd.proc.poll() is None, "the daemon is still running")
 

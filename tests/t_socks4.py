@@ -27,16 +27,6 @@ def s4_reply(s, timeout=10):
     return r[1], socket.inet_ntoa(r[4:8]), struct.unpack("!H", r[2:4])[0]
 
 
-def log_line(sd, needle, timeout=5):
-    end = time.time() + timeout
-    while time.time() < end:
-        for l in sd.session_lines():
-            if needle in l:
-                return l
-        time.sleep(0.05)
-    return ""
-
-
 d = tmpdir()
 big, big_sum = make_file(d, "big.bin", 2 * 1024 * 1024)
 http4 = HttpServer(d)
@@ -51,7 +41,7 @@ check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "curl --socks4: 2
 url = "http://localhost:%d/big.bin" % http4.port
 rc, body = curl("--socks4a", "127.0.0.1:%d" % sd.port, url)
 check(rc == 0 and hashlib.sha256(body).hexdigest() == big_sum, "curl --socks4a (name sent to the proxy): sha256 matches")
-check("version=4" in log_line(sd, "target=localhost:%d" % http4.port), "log: the 4a name as target, version=4")
+check("version=4" in sd.session_line("target=localhost:%d" % http4.port), "log: the 4a name as target, version=4")
 
 # Raw CONNECT with a USERID: reply 90, data, the USERID logged as user.
 s = s4_request(sd.port, 1, echo.port, userid=b"bob")
@@ -60,7 +50,7 @@ check(rep is not None and rep[0] == 90, "SOCKS4 CONNECT: reply 90")
 s.sendall(b"four")
 check(recv_exact(s, 4) == b"four", "SOCKS4 CONNECT: data echoed")
 s.close()
-check("user=bob " in log_line(sd, "target=127.0.0.1:%d" % echo.port), "log: USERID as user=bob")
+check("user=bob " in sd.session_line("target=127.0.0.1:%d" % echo.port), "log: USERID as user=bob")
 
 # A refused port: 91.
 s = s4_request(sd.port, 1, free_port())
@@ -89,7 +79,7 @@ s.sendall(b"QUIT\r\n")
 check(recv_exact(r, 6) == b"QUIT\r\n", "SOCKS4 BIND: client to remote")
 s.close()
 r.close()
-check("cmd=bind" in log_line(sd, "user=ftp"), "log: SOCKS4 BIND session")
+check("cmd=bind" in sd.session_line("user=ftp"), "log: SOCKS4 BIND session")
 
 # BIND, wrong remote: 91.
 s = s4_request(sd.port, 2, 21)
@@ -128,7 +118,7 @@ off.start()
 s = s4_request(off.port, 1, echo.port)
 check(recv_all(s, 5) == b"", "socks4 = false: a SOCKS4 request is closed without a reply")
 s.close()
-check(log_line(off, "SOCKS4 is disabled") != "", "socks4 = false: logged")
+check(off.session_line("SOCKS4 is disabled") != "", "socks4 = false: logged")
 rc, _ = curl("--socks4", "127.0.0.1:%d" % off.port, "http://127.0.0.1:%d/big.bin" % http4.port)
 check(rc != 0, "socks4 = false: curl --socks4 fails")
 rc, body = curl("--socks5", "127.0.0.1:%d" % off.port, "http://127.0.0.1:%d/big.bin" % http4.port)

@@ -11,16 +11,6 @@ import socks
 from harness import *
 
 
-def log_line(sd, needle, timeout=5):
-    end = time.time() + timeout
-    while time.time() < end:
-        for l in sd.session_lines():
-            if needle in l:
-                return l
-        time.sleep(0.05)
-    return ""
-
-
 def associate(port, dst="0.0.0.0", dport=0, proxy="127.0.0.1"):
     """Control connection and relay address: (tcp, (host, port)) or None."""
     c = s5_open(port, proxy)
@@ -119,7 +109,7 @@ check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"stil
 
 # The association ends with its TCP connection.
 c.close()
-l = log_line(sd, "relay=127.0.0.1:%d" % relay[1])
+l = sd.session_line("relay=127.0.0.1:%d" % relay[1])
 check('end="control connection closed"' in l, "TCP closed: the association ends, one log line")
 for field in ("cmd=udpassociate", "target=0.0.0.0:0", "reply=0x00(succeeded)", "dgrams_out=5",
               "dgrams_in=5", "dropped=5", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5),
@@ -157,7 +147,7 @@ check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"v6 t
       "IPv6 client to an IPv4 target")
 c.close()
 u.close()
-l = log_line(sd, "relay=[::1]:%d" % relay[1])
+l = sd.session_line("relay=[::1]:%d" % relay[1])
 check("dgrams_out=2 dgrams_in=2 dropped=0 " in l and "client=[::1]:" in l,
       "log: the IPv6 association's line is whole")
 sd.stop()
@@ -170,7 +160,7 @@ t0 = time.time()
 got = recv_all(c, 10)
 dt = time.time() - t0
 check(got == b"" and 0.8 < dt < 5, "udp-timeout = 1: the control connection is closed after %.1f s" % dt)
-check('end="idle timeout"' in log_line(sd2, "cmd=udpassociate"), "log: idle timeout")
+check('end="idle timeout"' in sd2.session_line("cmd=udpassociate"), "log: idle timeout")
 c.close()
 sd2.stop()
 finish()
