@@ -24,7 +24,8 @@ enum bench_mode {
 	MODE_SESSIONS,	/* echo 64 bytes, close, start again */
 	MODE_UP,	/* write to the sink until the time is up */
 	MODE_DOWN,	/* read from the source until the time is up */
-	MODE_IDLE	/* echo 64 bytes once, then hold the session */
+	MODE_IDLE,	/* echo 64 bytes once, then hold the session */
+	MODE_BURST	/* arrive paced, echo once, hold a while, close */
 };
 
 struct bench_opts {
@@ -39,8 +40,12 @@ struct bench_opts {
 	double			 o_duration;	/* seconds measured */
 	double			 o_timeout;	/* seconds per handshake */
 	uint64_t		 o_maxsessions;	/* cap on sessions counted */
-	double			 o_hold;	/* idle: longest hold, seconds */
+	double			 o_hold;	/* idle: longest hold; burst: hold */
 	int			 o_sources;	/* client addresses 127.0.0.1..N */
+	double			 o_spread;	/* burst: arrivals spread, seconds */
+	double			 o_pause;	/* burst: between bursts, seconds */
+	int			 o_bursts;	/* burst: how many */
+	int			 o_warm_bursts;	/* burst: first ones not counted */
 };
 
 /* Counters of one thread, summed into the run's result. */
@@ -110,12 +115,19 @@ struct worker {
 	uint64_t		 w_pub_done;	/* idle: opened + failed */
 	uint64_t		 w_pub_opened;	/* idle: as published */
 	uint64_t		 w_pub_dropped;
+	uint64_t		 w_pub_closed;	/* burst: sessions held to the end */
+	int64_t			 w_wake;	/* ns, next start due; 0: none */
+	int			 w_burst;	/* burst: the one this thread runs */
+	int			 w_pub_burst;	/* burst: announced by main */
+	int64_t			 w_pub_t0;	/* burst: when it starts, ns */
+	int			 w_pub_bdone;	/* burst: last one finished */
 };
 
 /* time.c-like helpers, in stats.c */
 int64_t	mono_ns(void);
 double	cpu_seconds(void);
 void	stats_add_lat(struct bench_stats *, int64_t);
+void	stats_add_us(struct bench_stats *, const uint32_t *, size_t);
 void	stats_merge(struct bench_stats *, const struct bench_stats *);
 uint32_t stats_pct(struct bench_stats *, double);
 void	stats_free(struct bench_stats *);
@@ -144,15 +156,18 @@ void	scen_established(struct conn *);
 void	scen_event(struct conn *, uint32_t);
 void	scen_finished(struct conn *);
 int	scen_refill(struct worker *, int64_t);
+void	scen_hold_over(struct conn *);
 
 /* loop.c: threads, each with its own epoll */
 int	loop_start(const struct bench_opts *, struct worker *, int, int64_t);
 void	loop_join(struct worker *, int, struct bench_stats *);
 void	loop_stop(void);
 
-/* client.c and idle.c: the client's runs */
+/* client.c, idle.c and burst.c: the client's runs */
 int	client_main(int, char **);
 int	idle_run(const struct bench_opts *, int);
+int	burst_run(const struct bench_opts *);
+int	burst_refill(struct worker *, int64_t);
 
 /* targets.c: the echo, sink and source servers */
 int	targets_main(int, char **);

@@ -21,6 +21,12 @@ ROWS = [
     ("p99 c=64", "time-to-reply p99 us, 64 clients", "{:.0f}"),
     ("p50 c=256", "time-to-reply p50 us, 256 clients", "{:.0f}"),
     ("p99 c=256", "time-to-reply p99 us, 256 clients", "{:.0f}"),
+    ("burst p50", "burst {burst} clients time-to-reply p50 us", "{:.0f}"),
+    ("burst p99", "burst p99 us", "{:.0f}"),
+    ("burst ratio", "burst p99 / idle p50", "{:.1f}"),
+    ("burst warm p99", "burst p99 us, warm-up burst (not counted)",
+     "{:.0f}"),
+    ("burst live", "burst sessions held at once", "{:.0f}"),
     ("pw sess c=16", "password sessions/s, 16 clients", "{:.0f}"),
     ("pw p50 c=16", "password time-to-reply p50 us", "{:.0f}"),
     ("pw p99 c=16", "password time-to-reply p99 us", "{:.0f}"),
@@ -30,6 +36,8 @@ ROWS = [
     ("down 8", "GB/s target->client, 8 streams", "{:.3f}"),
     ("mem 1000", "KiB PSS per idle session, 1,000 open", "{:.1f}"),
     ("mem 5000", "KiB PSS per idle session, 5,000 open", "{:.1f}"),
+    ("mem 10000", "KiB PSS per idle session, 10,000 open", "{:.1f}"),
+    ("held", "idle sessions held (of {top:,})", "{:.0f}"),
     ("cpu/GB", "proxy CPU s per GB relayed", "{:.3f}"),
     ("cpu/1k", "proxy CPU s per 1,000 sessions", "{:.3f}"),
     ("proxy cpu%", "proxy CPU %, busiest scenario", "{:.0f}"),
@@ -37,7 +45,11 @@ ROWS = [
     ("errors", "failed sessions or streams, all runs", "{:.0f}"),
 ]
 
-NO_RATIO = {"errors", "proxy cpu%", "lg cpu%"}
+NO_RATIO = {"errors", "proxy cpu%", "lg cpu%", "burst ratio", "burst live",
+            "held"}
+
+# Rows computed from two others of the same column: key: (a, b), a / b.
+DERIVED = {"burst ratio": ("burst p99", "p50 c=1")}
 
 RATIOS = [("sockd", "dante"), ("sockd", "microsocks"), ("sockd", "direct")]
 
@@ -47,6 +59,9 @@ def record(results, column, metric, value):
 
 
 def median(results, column, metric):
+    if metric in DERIVED:
+        a, b = (median(results, column, m) for m in DERIVED[metric])
+        return None if a is None or not b else a / b
     values = results.get(column, {}).get(metric)
     if not values:
         return None
@@ -65,8 +80,9 @@ def _ratio(a, b):
     return f"{a / b:.2f}"
 
 
-def table(results, columns):
-    """The Markdown table: one column per measured proxy, then ratios."""
+def table(results, columns, labels=None):
+    """The Markdown table: one column per measured proxy, then ratios.
+    labels fills the {names} in the row labels."""
     ratios = [(a, b) for a, b in RATIOS if a in columns and b in columns]
     head = ["metric (median)"] + columns + [f"{a}/{b}" for a, b in ratios]
     lines = ["| " + " | ".join(head) + " |",
@@ -78,5 +94,6 @@ def table(results, columns):
         cells = [_cell(fmt, vals[c]) for c in columns]
         cells += [_ratio(vals[a], vals[b]) if key not in NO_RATIO else "-"
                   for a, b in ratios]
+        label = label.format(**(labels or {}))
         lines.append("| " + " | ".join([label] + cells) + " |")
     return "\n".join(lines)

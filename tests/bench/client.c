@@ -1,6 +1,7 @@
 /*
  * client.c: "sockbench client": read the options, split the connections
- * over the threads, run one timed scenario and print one result line.
+ * over the threads, run one timed scenario and print one result line
+ * (idle and burst runs are in idle.c and burst.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ static const struct {
 	{ "up", MODE_UP },
 	{ "down", MODE_DOWN },
 	{ "idle", MODE_IDLE },
+	{ "burst", MODE_BURST },
 };
 
 static const struct option longopts[] = {
@@ -33,19 +35,27 @@ static const struct option longopts[] = {
 	{ "max-sessions", required_argument, NULL, 'M' },
 	{ "hold", required_argument, NULL, 'H' },
 	{ "sources", required_argument, NULL, 'S' },
+	{ "spread", required_argument, NULL, 's' },
+	{ "pause", required_argument, NULL, 'P' },
+	{ "bursts", required_argument, NULL, 'B' },
+	{ "warm-bursts", required_argument, NULL, 'W' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sockbench client --mode sessions|up|down|idle "
-	    "--target 127.0.0.1:PORT\n"
+	fprintf(stderr, "usage: sockbench client "
+	    "--mode sessions|up|down|idle|burst --target 127.0.0.1:PORT\n"
 	    "\t[--proxy 127.0.0.1:PORT] [--user U --pass P] [--threads N]\n"
 	    "\t[--conc N] [--warmup S] [--duration S] [--timeout S]\n"
 	    "\t[--max-sessions N] [--hold S] [--sources N]\n"
+	    "\t[--spread S] [--pause S] [--bursts N] [--warm-bursts N]\n"
 	    "idle reads \"open N\" and \"close\" on stdin; --duration bounds "
-	    "each open\n");
+	    "each open\n"
+	    "burst: --conc clients (256) over --spread (0.25 s), each held "
+	    "--hold (1 s);\n\t--bursts (3) runs --pause (1 s) apart, the first "
+	    "--warm-bursts (1) not counted\n");
 	exit(2);
 }
 
@@ -123,6 +133,18 @@ parse_opt(struct bench_opts *o, int ch, const char *arg)
 	case 'S':
 		o->o_sources = (int)num(arg, 1, 254);
 		break;
+	case 's':
+		o->o_spread = num(arg, 0, 60);
+		break;
+	case 'P':
+		o->o_pause = num(arg, 0, 60);
+		break;
+	case 'B':
+		o->o_bursts = (int)num(arg, 1, 100);
+		break;
+	case 'W':
+		o->o_warm_bursts = (int)num(arg, 0, 99);
+		break;
 	default:
 		usage();
 	}
@@ -136,18 +158,25 @@ parse_args(struct bench_opts *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->o_mode = MODE_SESSIONS;
 	o->o_threads = ncpu();
-	o->o_conc = 1;
 	o->o_warmup = 0.5;
 	o->o_duration = 2;
 	o->o_timeout = 5;
 	o->o_maxsessions = 100000000;
-	o->o_hold = 300;
 	o->o_sources = 1;
+	o->o_spread = 0.25;
+	o->o_pause = 1;
+	o->o_bursts = 3;
+	o->o_warm_bursts = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 		parse_opt(o, ch, optarg);
 	if (optind != argc || o->o_target.sin_port == 0 ||
-	    (o->o_user == NULL) != (o->o_pass == NULL))
+	    (o->o_user == NULL) != (o->o_pass == NULL) ||
+	    o->o_warm_bursts >= o->o_bursts)
 		usage();
+	if (o->o_conc == 0)
+		o->o_conc = o->o_mode == MODE_BURST ? 256 : 1;
+	if (o->o_hold == 0)
+		o->o_hold = o->o_mode == MODE_BURST ? 1 : 300;
 	if (o->o_threads > o->o_conc)
 		o->o_threads = o->o_conc;
 }
@@ -213,5 +242,7 @@ client_main(int argc, char **argv)
 	parse_args(&o, argc, argv);
 	if (o.o_mode == MODE_IDLE)
 		return idle_run(&o, o.o_threads);
+	if (o.o_mode == MODE_BURST)
+		return burst_run(&o);
 	return run_timed(&o);
 }

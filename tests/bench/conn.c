@@ -355,15 +355,20 @@ conn_event(struct conn *c, uint32_t events)
 		handlers[c->c_state](c, events);
 }
 
-/* Fail every handshake or echo that has passed its deadline. */
+/*
+ * Fail every handshake or echo that has passed its deadline; end the
+ * burst sessions held long enough.
+ */
 void
 conn_sweep(struct worker *w, int64_t now)
 {
 	struct conn	*c;
-	int		 i;
+	int		 i, burst = w->w_opts->o_mode == MODE_BURST;
 
 	for (i = 0; i < w->w_max; i++) {
 		c = &w->w_conns[i];
+		if (c->c_state == CS_HOLD && burst && now >= c->c_deadline)
+			scen_hold_over(c);
 		if (c->c_state == CS_FREE || c->c_state == CS_HOLD ||
 		    c->c_state == CS_STREAM || now < c->c_deadline)
 			continue;

@@ -25,7 +25,7 @@ loop_stopping(void)
 	return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
 }
 
-/* Let the main thread see how an idle run is going. */
+/* Let the main thread see how an idle or burst run is going. */
 static void
 publish(struct worker *w)
 {
@@ -36,15 +36,22 @@ publish(struct worker *w)
 	    st->st_err_timeout;
 	__atomic_store_n(&w->w_pub_opened, st->st_opened, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->w_pub_dropped, st->st_dropped, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->w_pub_closed, st->st_sessions, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->w_pub_done, st->st_opened + failed,
 	    __ATOMIC_RELEASE);
 }
 
+/* Sleep no longer than a tick, the end, or the next start due. */
 static int
 wait_ms(const struct worker *w, int64_t now)
 {
-	int64_t	 left = (w->w_end - now) / 1000000 + 1;
+	int64_t	 left = (w->w_end - now) / 1000000 + 1, due;
 
+	if (w->w_wake != 0) {
+		due = (w->w_wake - now + 999999) / 1000000;
+		if (due < left)
+			left = due < 0 ? 0 : due;
+	}
 	return left < BENCH_TICK_MS ? (int)left : BENCH_TICK_MS;
 }
 

@@ -1,8 +1,8 @@
 /*
  * scenario.c: what a connection does once its CONNECT is answered, per
- * mode: echo 64 bytes and close (sessions), echo once and hold (idle),
- * write to the sink (up) or read from the source (down); and how free
- * slots are refilled.  Only what falls inside the measuring window counts.
+ * mode: echo 64 bytes and close (sessions), echo once and hold (idle; burst
+ * for --hold seconds), write to the sink (up) or read from the source
+ * (down); and how free slots are refilled.  Only what falls inside the measuring window counts.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -87,7 +87,20 @@ echo_done(struct conn *c)
 	}
 	w->w_st.st_opened++;
 	c->c_state = CS_HOLD;
+	if (w->w_opts->o_mode == MODE_BURST) {
+		stats_add_lat(&w->w_st, c->c_ttr);
+		c->c_deadline = mono_ns() + (int64_t)(w->w_opts->o_hold * 1e9);
+	}
 	conn_watch(c, EPOLLIN);
+}
+
+/* A burst session has been held for --hold seconds: it is done. */
+void
+scen_hold_over(struct conn *c)
+{
+	c->c_w->w_st.st_sessions++;
+	c->c_w->w_st.st_all_sessions++;
+	conn_close(c);
 }
 
 static void
@@ -208,13 +221,16 @@ scen_event(struct conn *c, uint32_t events)
 
 /*
  * Start connections in free slots.  Idle runs try each slot once, a few
- * handshakes at a time; the others restart any free slot until the end.
+ * handshakes at a time; bursts start each slot once per burst, at its
+ * time (burst.c); the others restart any free slot until the end.
  */
 int
 scen_refill(struct worker *w, int64_t now)
 {
 	int	 i, target, started = 0;
 
+	if (w->w_opts->o_mode == MODE_BURST)
+		return burst_refill(w, now);
 	if (w->w_opts->o_mode == MODE_IDLE) {
 		target = __atomic_load_n(&w->w_target, __ATOMIC_ACQUIRE);
 		while (w->w_started < target && w->w_inflight < IDLE_INFLIGHT) {

@@ -73,6 +73,18 @@ merge_lat(struct bench_stats *to, const struct bench_stats *from)
 	to->st_nlat += from->st_nlat;
 }
 
+/* Append n samples, already in microseconds, to st. */
+void
+stats_add_us(struct bench_stats *st, const uint32_t *us, size_t n)
+{
+	struct bench_stats	 from;
+
+	memset(&from, 0, sizeof(from));
+	from.st_lat = (uint32_t *)us;
+	from.st_nlat = n;
+	merge_lat(st, &from);
+}
+
 void
 stats_merge(struct bench_stats *to, const struct bench_stats *from)
 {
