@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,4 +148,32 @@ listeners_match(const struct listeners *l, const struct sockd_conf *c)
 		if (listener_find(l, c->c_listen[i].la_str) == -1)
 			return 0;
 	return 1;
+}
+
+/*
+ * Clients waiting in the listen queues, not yet accepted by a worker:
+ * what the pool is short of right now.  Linux tells it through TCP_INFO
+ * on a listening socket (tcpi_unacked); elsewhere it is taken as 0 and
+ * the pool follows the idle count alone.
+ */
+int
+listeners_queued(const struct listeners *l)
+{
+	int	 i, n = 0;
+#if defined(TCP_INFO) && defined(__linux__)
+	struct tcp_info	 ti;
+	socklen_t	 len;
+
+	for (i = 0; i < l->l_n; i++) {
+		len = sizeof(ti);
+		memset(&ti, 0, sizeof(ti));
+		if (l->l_fd[i] != -1 && getsockopt(l->l_fd[i], IPPROTO_TCP,
+		    TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == TCP_LISTEN)
+			n += ti.tcpi_unacked;
+	}
+#else
+	(void)i;
+	(void)l;
+#endif
+	return n;
 }

@@ -2,8 +2,8 @@
  * master.c: the master never reads a byte from a client.  It sleeps in
  * ppoll() with its signals blocked, so none is lost between checks, and
  * acts on the flags the handlers set: reap workers, reload (SIGHUP),
- * dump the scoreboard (SIGUSR1), shut down (SIGTERM, SIGINT); and once
- * a second it lets the pool follow the load (spare.c).
+ * dump the scoreboard (SIGUSR1), shut down (SIGTERM, SIGINT); and ten
+ * times a second it lets the pool follow the load (spare.c).
  */
 #include "config.h"
 
@@ -24,7 +24,7 @@
 #include "netio.h"
 #include "pool.h"
 
-#define TICK_MS		1000	/* pool maintenance */
+#define TICK_MS		100	/* pool maintenance */
 #define ABORT_GRACE_MS	3000	/* after SIGUSR2, before SIGKILL */
 
 static volatile sig_atomic_t	 got_term, got_hup, got_chld, got_usr1;
@@ -119,7 +119,6 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 		    "start: restart sockd to use more", next->c_max_workers,
 		    p->p_max);
 	p->p_gen++;
-	p->p_spawn_rate = 1;
 	pool_signal(p, SIGTERM, p->p_gen);
 	pool_fill(p, next, l, next->c_workers);
 	conf_free(conf);

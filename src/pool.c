@@ -35,7 +35,6 @@ pool_init(struct pool *p, int max)
 		return -1;
 	}
 	p->p_max = max;
-	p->p_spawn_rate = 1;
 	return 0;
 }
 

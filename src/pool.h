@@ -24,7 +24,9 @@ struct pool {
 	uint64_t	  p_served;	/* sessions of workers now gone */
 	int64_t		  p_fork_backoff; /* no fork before this (ms) */
 	int		  p_fork_fails;	/* in a row */
-	int		  p_spawn_rate;	/* 1, 2, 4 ... SPAWN_RATE_MAX */
+	int64_t		  p_tokens;	/* forks allowed, in thousandths */
+	int64_t		  p_tokens_at;	/* ms, bucket last refilled */
+	int64_t		  p_retired_at;	/* ms, last idle worker retired */
 	int		  p_full;	/* said that max-workers is reached */
 };
 
@@ -42,7 +44,7 @@ void	pool_signal(struct pool *, int, int);
 void	pool_retire_one(struct pool *);
 void	pool_dump(const struct pool *);
 
-/* spare.c: once a second, follow the load */
+/* spare.c: every tick, follow the load */
 void	pool_maintain(struct pool *, const struct sockd_conf *,
 	    struct listeners *);
 

@@ -1,10 +1,12 @@
 /*
- * spare.c: the pool follows the load, as Apache's prefork does.  Once a
- * second the master counts the idle workers of the current generation:
- * fewer than min-spare-workers, it forks some, doubling the number each
- * second the pool stays short (1, 2, 4 ... max-spawn-rate); more than
- * max-spare-workers, it retires one.  At max-workers it says so once,
- * and once more when the pool has room again.
+ * spare.c: the pool follows the load.  Every tick (a tenth of a second)
+ * the master counts the idle workers of the current generation and the
+ * clients waiting in the listen queues.  Short of min-spare-workers idle
+ * ones once the waiting clients are served, it forks what is missing at
+ * once, but no more than max-spawn-rate a second: a bucket that holds
+ * that many forks and refills at that rate.  With more than
+ * max-spare-workers idle it retires one a second.  At max-workers it
+ * says so once, and once more when the pool has room again.
  */
 #include "config.h"
 
@@ -13,6 +15,9 @@
 #include "log.h"
 #include "netio.h"
 #include "pool.h"
+
+#define RETIRE_MS	1000	/* one idle worker retired per this */
+#define BUSY_LOG_FORKS	8	/* log a growth of this many at once */
 
 static void
 pool_set_full(struct pool *p, const struct sockd_conf *c, int full)
@@ -26,10 +31,27 @@ pool_set_full(struct pool *p, const struct sockd_conf *c, int full)
 	p->p_full = full;
 }
 
+/* Forks allowed now: the bucket, refilled at max-spawn-rate a second. */
+static int
+spawn_budget(struct pool *p, const struct sockd_conf *c, int64_t now)
+{
+	int64_t	 rate = c->c_max_spawn_rate;
+
+	if (p->p_tokens_at == 0)
+		p->p_tokens = rate * 1000;
+	else
+		p->p_tokens += (now - p->p_tokens_at) * rate;
+	if (p->p_tokens > rate * 1000)
+		p->p_tokens = rate * 1000;
+	p->p_tokens_at = now;
+	return (int)(p->p_tokens / 1000);
+}
+
 static void
 pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
-    int idle)
+    int want)
 {
+	int64_t	 now = now_ms();
 	int	 room, n, i;
 
 	room = pool_limit(p, c) - pool_count(p, -1);
@@ -38,35 +60,41 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 		return;
 	}
 	pool_set_full(p, c, 0);
-	if (now_ms() < p->p_fork_backoff)
+	if (now < p->p_fork_backoff)
 		return;		/* fork failed: pool.c said how long */
-	n = p->p_spawn_rate < room ? p->p_spawn_rate : room;
-	if (p->p_spawn_rate >= 8)
-		log_info("pool busy: %d idle of %d, starting %d workers", idle,
-		    pool_count(p, -1), n);
-	for (i = 0; i < n; i++)
+	n = want < room ? want : room;
+	if (n > spawn_budget(p, c, now))
+		n = spawn_budget(p, c, now);
+	if (n >= BUSY_LOG_FORKS)
+		log_info("pool busy: %d idle of %d, %d clients waiting, "
+		    "starting %d workers", pool_idle(p), pool_count(p, -1),
+		    listeners_queued(l), n);
+	for (i = 0; i < n; i++) {
 		if (pool_spawn(p, c, l) == -1)
 			break;
-	if (p->p_spawn_rate < c->c_max_spawn_rate)
-		p->p_spawn_rate *= 2;
-	if (p->p_spawn_rate > c->c_max_spawn_rate)
-		p->p_spawn_rate = c->c_max_spawn_rate;
+		p->p_tokens -= 1000;
+	}
 }
 
+/* Once a tick: grow by what is missing, or retire one surplus worker. */
 void
 pool_maintain(struct pool *p, const struct sockd_conf *c,
     struct listeners *l)
 {
-	int	 idle = pool_idle(p);
 	int	 min = c->c_min_spare > 0 ? c->c_min_spare : 1;
+	int	 idle = pool_idle(p);
+	int	 want = min - idle + listeners_queued(l);
 
-	if (idle < min) {
-		pool_grow(p, c, l, idle);
+	if (want > 0) {
+		pool_grow(p, c, l, want);
 		return;
 	}
-	p->p_spawn_rate = 1;
 	pool_set_full(p, c, 0);
+	if (now_ms() - p->p_retired_at < RETIRE_MS)
+		return;
 	if (idle > c->c_max_spare ||
-	    (idle > 0 && pool_count(p, -1) > pool_limit(p, c)))
+	    (idle > 0 && pool_count(p, -1) > pool_limit(p, c))) {
 		pool_retire_one(p);
+		p->p_retired_at = now_ms();
+	}
 }
