@@ -16,23 +16,30 @@ echo = EchoServer()
 ONE = "min-spare-workers = 0\nmax-spare-workers = 1\nmax-workers = 1\n"
 
 
-def client_fd_owner(sd, cport):
-    """pid of the worker holding the proxy side of the client on cport."""
-    want = "%s:%04X" % ("0100007F", sd.port), "%s:%04X" % ("0100007F", cport)
-    inodes = set()
+def fd_owners(sd, cports):
+    """pids of the workers holding the proxy side of the clients on cports,
+    in order (None: not found).  One pass over /proc/net/tcp, which may
+    hold tens of thousands of TIME_WAIT lines on a busy machine."""
+    local = "0100007F:%04X" % sd.port
+    want = {"0100007F:%04X" % p: i for i, p in enumerate(cports)}
+    inodes = {}
     with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
+        for line in f:
+            if local not in line:
+                continue
             p = line.split()
-            if (p[1], p[2]) == want:
-                inodes.add("socket:[%s]" % p[9])
+            if p[1] == local and p[2] in want:
+                inodes["socket:[%s]" % p[9]] = want[p[2]]
+    owners = [None] * len(cports)
     for pid in sd.workers():
         try:
             for fd in os.listdir("/proc/%d/fd" % pid):
-                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) in inodes:
-                    return pid
+                i = inodes.get(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+                if i is not None:
+                    owners[i] = pid
         except OSError:
             pass
-    return None
+    return owners
 
 
 def served(sd, what, timeout=10):
@@ -86,9 +93,9 @@ for i in range(N):
     threads.append(t)
 go.set()	# all connected: start the transfers together
 time.sleep(0.5)
-victim = client_fd_owner(sd, conns[0].getsockname()[1])
+owners = fd_owners(sd, [c.getsockname()[1] for c in conns])
+victim, others = owners[0], owners[1:]
 check(victim is not None, "found the worker relaying session 0 (pid %s)" % victim)
-others = [client_fd_owner(sd, c.getsockname()[1]) for c in conns[1:]]
 check(victim not in others, "the other sessions are in other workers")
 check(threads[0].is_alive(), "session 0 is still relaying when its worker is killed")
 if victim:
