@@ -19,6 +19,7 @@
 #include "passwd.h"
 #include "session.h"
 
+#define AUTH_CLAIM_MS		2000	/* the longest wait for another's check */
 #define AUTH_STATUS_OK		0x00
 #define AUTH_STATUS_FAIL	0x01
 
@@ -65,8 +66,15 @@ auth_verify(const struct auth_db *ad, const char *user, const char *pass)
 	}
 	if (credcache_lookup(ad->ad_cache, user, pass, e->pe_hash))
 		return AUTH_CACHED;
-	if (!crypt_check(pass, e->pe_hash))
+	/* another worker checks this very login: its answer will do */
+	if (!credcache_claim(ad->ad_cache, user, pass, e->pe_hash,
+	    AUTH_CLAIM_MS) && credcache_wait(ad->ad_cache, user, pass,
+	    e->pe_hash, AUTH_CLAIM_MS))
+		return AUTH_CACHED;
+	if (!crypt_check(pass, e->pe_hash)) {
+		credcache_release(ad->ad_cache, user, pass, e->pe_hash);
 		return AUTH_WRONG;
+	}
 	credcache_store(ad->ad_cache, user, pass, e->pe_hash);
 	return AUTH_OK;
 }

@@ -7,6 +7,11 @@
  * cache), a reader retries nothing and counts a torn read as a miss.
  * Flushing bumps the shared epoch, so every older slot misses.  The
  * stored hash is in the key, so a changed password misses by itself.
+ *
+ * A slot also says which login a worker is checking right now (a claim
+ * with a deadline), so that a burst of clients with the same login,
+ * after a start or a reload, costs one crypt(3) and not one each: the
+ * others wait for the result, a bounded time, then look again.
  */
 #include "config.h"
 
@@ -25,6 +30,8 @@ struct cc_slot {
 	uint32_t	 cs_epoch;
 	uint64_t	 cs_tag[2];
 	int64_t		 cs_expiry;	/* CLOCK_MONOTONIC seconds */
+	uint64_t	 cs_claim;	/* tag[0] | 1 being checked; 0: none */
+	int64_t		 cs_claim_end;	/* CLOCK_MONOTONIC ms */
 };
 
 struct cc_shared {
@@ -50,6 +57,15 @@ mono_sec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* nslots slots kept ttl seconds; NULL when out of memory or randomness. */
@@ -172,4 +188,78 @@ credcache_store(struct credcache *cc, const char *user, const char *pass,
 	STORE(&sl->cs_tag[1], tag[1]);
 	STORE(&sl->cs_expiry, mono_sec() + cc->cc_ttl);
 	__atomic_store_n(&sl->cs_seq, seq + 2, __ATOMIC_RELEASE);
+	credcache_release(cc, user, pass, hash);
+}
+
+static struct cc_slot *
+cc_claim_slot(struct credcache *cc, const char *user, const char *pass,
+    const char *hash, uint64_t *claim)
+{
+	uint64_t	 tag[2];
+
+	cc_tag(cc, user, pass, hash, tag);
+	*claim = tag[0] | 1;
+	return &cc->cc_map->ch_slot[tag[0] % cc->cc_nslots];
+}
+
+/*
+ * Say that this worker checks the login now, for at most ms.  1: done
+ * (or no one else is on it); 0: another worker is checking the same
+ * login: credcache_wait() for it.
+ */
+int
+credcache_claim(struct credcache *cc, const char *user, const char *pass,
+    const char *hash, int ms)
+{
+	struct cc_slot	*sl;
+	uint64_t	 claim, cur;
+
+	if (cc == NULL)
+		return 1;
+	sl = cc_claim_slot(cc, user, pass, hash, &claim);
+	cur = __atomic_load_n(&sl->cs_claim, __ATOMIC_ACQUIRE);
+	if (cur != 0 && LOAD(&sl->cs_claim_end) > mono_ms())
+		return cur != claim;	/* another login in the slot: go on */
+	if (__atomic_compare_exchange_n(&sl->cs_claim, &cur, claim, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		STORE(&sl->cs_claim_end, mono_ms() + ms);
+	return 1;
+}
+
+/* The check is over, passed or not: no one need wait for it. */
+void
+credcache_release(struct credcache *cc, const char *user, const char *pass,
+    const char *hash)
+{
+	struct cc_slot	*sl;
+	uint64_t	 claim;
+
+	if (cc == NULL)
+		return;
+	sl = cc_claim_slot(cc, user, pass, hash, &claim);
+	__atomic_compare_exchange_n(&sl->cs_claim, &claim, 0, 0,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+/*
+ * Wait, at most ms, while another worker checks this login; 1 when it
+ * passed meanwhile.  0: it failed, its claim ran out, or ms passed.
+ */
+int
+credcache_wait(struct credcache *cc, const char *user, const char *pass,
+    const char *hash, int ms)
+{
+	struct timespec	 ts = { 0, 2 * 1000 * 1000 };
+	struct cc_slot	*sl;
+	uint64_t	 claim;
+	int64_t		 end = mono_ms() + ms;
+
+	if (cc == NULL)
+		return 0;
+	sl = cc_claim_slot(cc, user, pass, hash, &claim);
+	while (mono_ms() < end &&
+	    __atomic_load_n(&sl->cs_claim, __ATOMIC_ACQUIRE) == claim &&
+	    LOAD(&sl->cs_claim_end) > mono_ms())
+		nanosleep(&ts, NULL);
+	return credcache_lookup(cc, user, pass, hash);
 }

@@ -16,5 +16,11 @@ int	credcache_lookup(struct credcache *, const char *, const char *,
 	    const char *);
 void	credcache_store(struct credcache *, const char *, const char *,
 	    const char *);
+int	credcache_claim(struct credcache *, const char *, const char *,
+	    const char *, int);
+void	credcache_release(struct credcache *, const char *, const char *,
+	    const char *);
+int	credcache_wait(struct credcache *, const char *, const char *,
+	    const char *, int);
 
 #endif

@@ -257,6 +257,41 @@ START_TEST(test_cache)
 }
 END_TEST
 
+/* One worker checks a login; another with the same login waits for it. */
+START_TEST(test_cache_claim)
+{
+	struct credcache *cc = credcache_new(64, 60);
+	pid_t		 pid;
+	int		 status;
+
+	ck_assert_int_eq(credcache_claim(cc, "carol", "pw", SHA512, 2000), 1);
+	/* the same login waits; another login does not */
+	ck_assert_int_eq(credcache_claim(cc, "carol", "pw", SHA512, 2000), 0);
+	ck_assert_int_eq(credcache_claim(cc, "carol", "px", SHA512, 2000), 1);
+	if ((pid = fork()) == 0) {
+		usleep(100 * 1000);
+		credcache_store(cc, "carol", "pw", SHA512);
+		_exit(0);
+	}
+	ck_assert_int_eq(credcache_wait(cc, "carol", "pw", SHA512, 5000), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	/* stored: the claim is gone */
+	ck_assert_int_eq(credcache_claim(cc, "carol", "pw", SHA512, 2000), 1);
+	/* a failed check releases: the waiter returns at once, missing */
+	credcache_flush(cc);
+	credcache_release(cc, "carol", "pw", SHA512);
+	ck_assert_int_eq(credcache_claim(cc, "dave", "pw", SHA512, 2000), 1);
+	credcache_release(cc, "dave", "pw", SHA512);
+	ck_assert_int_eq(credcache_wait(cc, "dave", "pw", SHA512, 5000), 0);
+	/* a claim runs out: a worker that died holds no one up for long */
+	ck_assert_int_eq(credcache_claim(cc, "erin", "pw", SHA512, 50), 1);
+	ck_assert_int_eq(credcache_wait(cc, "erin", "pw", SHA512, 5000), 0);
+	ck_assert_int_eq(credcache_claim(cc, "erin", "pw", SHA512, 50), 1);
+	credcache_free(cc);
+	ck_assert_int_eq(credcache_claim(NULL, "x", "y", SHA512, 50), 1);
+}
+END_TEST
+
 START_TEST(test_cache_expiry)
 {
 	struct credcache *cc = credcache_new(8, 1);
@@ -365,6 +400,7 @@ passwd_suite(void)
 	tc = tcase_create("cache");
 	tcase_add_test(tc, test_siphash);
 	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_cache_claim);
 	tcase_add_test(tc, test_cache_expiry);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_unknown_costs);
