@@ -27,6 +27,8 @@ ROWS = [
     ("burst warm p99", "burst p99 us, warm-up burst (not counted)",
      "{:.0f}"),
     ("burst live", "burst sessions held at once", "{:.0f}"),
+    ("burst fails", "burst failed sessions, counted bursts, all runs",
+     "{:.0f}"),
     ("pw sess c=16", "password sessions/s, 16 clients", "{:.0f}"),
     ("pw p50 c=16", "password time-to-reply p50 us", "{:.0f}"),
     ("pw p99 c=16", "password time-to-reply p99 us", "{:.0f}"),
@@ -46,7 +48,10 @@ ROWS = [
 ]
 
 NO_RATIO = {"errors", "proxy cpu%", "lg cpu%", "burst ratio", "burst live",
-            "held"}
+            "held", "burst fails"}
+
+# Rows that show the sum over the runs, not the median.
+SUMMED = {"errors", "burst fails"}
 
 # Rows computed from two others of the same column: key: (a, b), a / b.
 DERIVED = {"burst ratio": ("burst p99", "p50 c=1")}
@@ -65,7 +70,7 @@ def median(results, column, metric):
     values = results.get(column, {}).get(metric)
     if not values:
         return None
-    if metric == "errors":
+    if metric in SUMMED:
         return sum(values)
     return statistics.median(values)
 
