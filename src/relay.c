@@ -6,8 +6,8 @@
  *
  * A direction that carries more than RELAY_SPLICE_AFTER bytes switches
  * from read()/send() through its buffer to splice() through a pipe, so a
- * bulk transfer is not copied through user space.  The worker keeps its
- * two pipes from session to session.
+ * bulk transfer is not copied through user space.  The pipes last as
+ * long as the session.
  */
 #include "config.h"
 
@@ -39,44 +39,51 @@ relay_init(struct relay *r, int cfd, int tfd, uint8_t *up, uint8_t *down,
 }
 
 #ifdef HAVE_SPLICE
-static int	 pipes[2][2] = { { -1, -1 }, { -1, -1 } };
-
-static int *
-pipe_get(int i)
+static void
+pipe_close(struct relay_dir *d)
 {
-	if (pipes[i][0] != -1)
-		return pipes[i];
-	if (pipe2(pipes[i], O_NONBLOCK | O_CLOEXEC) == -1)
-		return NULL;
-	fcntl(pipes[i][0], F_SETPIPE_SZ, RELAY_PIPESIZE);
-	return pipes[i];
+	if (d->rd_pipe == NULL)
+		return;
+	close(d->rd_pipe[0]);
+	close(d->rd_pipe[1]);
+	d->rd_pipe = NULL;
 }
 
-/* A pipe with bytes left in it is no use to the next session. */
-static void
-pipe_drop(struct relay_dir *d)
+/*
+ * A pipe for one bulk direction, closed with the session.  Pipe pages
+ * count against the user's fs.pipe-user-pages-soft (64 MiB), past which
+ * new pipes hold only 8 KiB: kept in idle workers, pipes would leave
+ * the 257th bulk transfer of a large pool with one of those.  A pipe
+ * that cannot hold a relay buffer's worth is not used.
+ */
+static int
+pipe_open(struct relay_dir *d)
 {
-	int	 i = d->rd_pipe == pipes[0] ? 0 : 1;
+	int	 cap;
 
-	close(pipes[i][0]);
-	close(pipes[i][1]);
-	pipes[i][0] = pipes[i][1] = -1;
-	d->rd_pipe = NULL;
+	if (pipe2(d->rd_pipefd, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	d->rd_pipe = d->rd_pipefd;
+	fcntl(d->rd_pipe[0], F_SETPIPE_SZ, RELAY_PIPESIZE);
+	if ((cap = fcntl(d->rd_pipe[0], F_GETPIPE_SZ)) < RELAY_BUFSIZE) {
+		pipe_close(d);
+		return -1;
+	}
+	d->rd_pipecap = cap;
+	return 0;
 }
 
 /* Move a bulk direction onto splice() once its buffer is empty. */
 static void
 dir_try_splice(struct relay *r, struct relay_dir *d)
 {
-	int	 cap;
-
-	if (d->rd_pipe != NULL || d->rd_len != 0 ||
+	if (d->rd_pipe != NULL || d->rd_nosplice || d->rd_len != 0 ||
 	    d->rd_bytes < RELAY_SPLICE_AFTER)
 		return;
-	if ((d->rd_pipe = pipe_get(d == &r->r_dir[0] ? 0 : 1)) == NULL)
+	if (pipe_open(d) == -1) {
+		d->rd_nosplice = 1;	/* read() and send() will do */
 		return;
-	cap = fcntl(d->rd_pipe[0], F_GETPIPE_SZ);
-	d->rd_pipecap = cap > 0 ? (size_t)cap : 65536;
+	}
 	d->rd_off = 0;
 }
 
@@ -95,7 +102,7 @@ splice_out(struct relay_dir *d)
 }
 #else
 static void
-pipe_drop(struct relay_dir *d)
+pipe_close(struct relay_dir *d)
 {
 }
 
@@ -246,8 +253,7 @@ relay_done(struct relay *r)
 	int	 i;
 
 	for (i = 0; i < 2; i++)
-		if (r->r_dir[i].rd_pipe != NULL && r->r_dir[i].rd_len > 0)
-			pipe_drop(&r->r_dir[i]);
+		pipe_close(&r->r_dir[i]);
 }
 
 static int

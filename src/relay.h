@@ -23,6 +23,8 @@ struct relay_dir {
 	uint64_t	*rd_pub;	/* if set, rd_bytes is published here */
 	const char	*rd_name;	/* "client" or "target": who sends */
 	int		*rd_pipe;	/* splice() mode: the bytes wait here */
+	int		 rd_pipefd[2];
+	int		 rd_nosplice;	/* no pipe to be had: stay on read() */
 	size_t		 rd_pipecap;
 	int		 rd_stall;	/* the pipe took no more: wait for a write */
 };
