@@ -20,7 +20,7 @@
 
 void
 session_init(struct session *s, const struct sockd_conf *conf, int cfd,
-    uint64_t id)
+    const struct sockaddr_storage *peer, uint64_t id)
 {
 	uint8_t	*buf = s->s_buf, *buf2 = s->s_buf2;
 	size_t	 size = s->s_bufsize;
@@ -39,8 +39,7 @@ session_init(struct session *s, const struct sockd_conf *conf, int cfd,
 	s->s_rep = -1;
 	s->s_start = now_ms();
 	s->s_deadline = s->s_start + conf->c_negotiate_timeout * 1000LL;
-	sl = sizeof(s->s_client);
-	getpeername(cfd, (struct sockaddr *)&s->s_client, &sl);
+	s->s_client = *peer;
 	addr_unmap(&s->s_client);
 	sl = sizeof(s->s_local);
 	getsockname(cfd, (struct sockaddr *)&s->s_local, &sl);
@@ -250,8 +249,7 @@ session_run(struct session *s)
 		s->s_cfd = -1;
 		return;
 	}
-	set_nonblock(s->s_cfd, 1);
-	set_nodelay(s->s_cfd);
+	set_nodelay(s->s_cfd);	/* accept4() made it non-blocking */
 	if (session_fill(s) == 0) {
 		v = s->s_version = s->s_buf[0];
 		if (v == SOCKS5_VERSION)

@@ -70,7 +70,7 @@ struct command {
 const struct command *command_find(const struct command *, uint8_t);
 
 void	session_init(struct session *, const struct sockd_conf *, int,
-	    uint64_t);
+	    const struct sockaddr_storage *, uint64_t);
 void	session_run(struct session *);
 void	session_why(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

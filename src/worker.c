@@ -170,10 +170,12 @@ wait_listener(struct listeners *l, int ep)
 }
 #endif
 
+/* A client, non-blocking, and where it comes from; -1: none this time. */
 static int
-worker_accept(struct listeners *l, int ep)
+worker_accept(struct listeners *l, int ep, struct sockaddr_storage *peer)
 {
-	int	 i, fd;
+	socklen_t	 len = sizeof(*peer);
+	int		 i, fd;
 
 	sb_set_state(SB_IDLE);
 	if ((i = wait_listener(l, ep)) == -1 || worker_stop) {
@@ -181,7 +183,9 @@ worker_accept(struct listeners *l, int ep)
 			accept_failed();
 		return -1;
 	}
-	if ((fd = accept4(l->l_fd[i], NULL, NULL, SOCK_CLOEXEC)) == -1)
+	memset(peer, 0, sizeof(*peer));
+	if ((fd = accept4(l->l_fd[i], (struct sockaddr *)peer, &len,
+	    SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
 		accept_failed();
 	return fd;
 }
@@ -189,10 +193,10 @@ worker_accept(struct listeners *l, int ep)
 /* One client, start to end, with the stop signals open. */
 static void
 worker_serve(struct session *s, const struct sockd_conf *conf, int fd,
-    uint64_t id)
+    const struct sockaddr_storage *peer, uint64_t id)
 {
 	sigprocmask(SIG_SETMASK, &worker_open, NULL);
-	session_init(s, conf, fd, id);
+	session_init(s, conf, fd, peer, id);
 	climit_check(s);
 	session_run(s);
 	sigprocmask(SIG_SETMASK, &worker_block, NULL);
@@ -202,8 +206,9 @@ void
 worker_main(const struct sockd_conf *conf, struct listeners *l,
     pid_t master)
 {
+	struct sockaddr_storage peer;
 	struct session	 s;
-	uint64_t	 served = 0;
+	uint64_t	 served = 0, pid = getpid();
 	int		 ep, fd;
 
 	log_settag("worker");
@@ -218,11 +223,10 @@ worker_main(const struct sockd_conf *conf, struct listeners *l,
 	s.s_bufsize = RELAY_BUFSIZE;
 	s.s_on_signal = worker_on_signal;
 	while (!worker_stop && served < (uint64_t)conf->c_max_sessions) {
-		if ((fd = worker_accept(l, ep)) == -1)
+		if ((fd = worker_accept(l, ep, &peer)) == -1)
 			continue;
 		served++;
-		worker_serve(&s, conf, fd,
-		    (uint64_t)getpid() << 32 | (uint32_t)served);
+		worker_serve(&s, conf, fd, &peer, pid << 32 | (uint32_t)served);
 		if (getppid() != master)
 			break;
 	}
