@@ -66,6 +66,19 @@ pool_count(const struct pool *p, int gen)
 	return n;
 }
 
+/* Sessions begun since the start, by every worker there has been. */
+uint64_t
+pool_served(const struct pool *p)
+{
+	uint64_t n = p->p_served;
+	int	 i;
+
+	for (i = 0; i < p->p_max; i++)
+		if (p->p_slots[i].ps_pid != 0)
+			n += sb_served(&p->p_sb, i);
+	return n;
+}
+
 /* Current-generation workers waiting for a client, or about to. */
 int
 pool_idle(const struct pool *p)

@@ -28,6 +28,9 @@ struct pool {
 	int64_t		  p_tokens_at;	/* ms, bucket last refilled */
 	int64_t		  p_retired_at;	/* ms, last idle worker retired */
 	int		  p_full;	/* said that max-workers is reached */
+	uint64_t	  p_seen_served; /* pool_served() at the last tick */
+	int		  p_seen_busy;	/* workers busy at the last tick */
+	int		  p_seen_queued; /* clients waiting at the last tick */
 };
 
 int	pool_init(struct pool *, int);
@@ -35,6 +38,7 @@ int	pool_limit(const struct pool *, const struct sockd_conf *);
 void	pool_free(struct pool *);
 int	pool_count(const struct pool *, int);
 int	pool_idle(const struct pool *);
+uint64_t pool_served(const struct pool *);
 int	pool_spawn(struct pool *, const struct sockd_conf *,
 	    struct listeners *);
 void	pool_fill(struct pool *, const struct sockd_conf *,

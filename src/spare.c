@@ -76,14 +76,43 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 	}
 }
 
-/* Once a tick: grow by what is missing, or retire one surplus worker. */
+/*
+ * Sessions that ended since the last tick: begun, less the growth of
+ * the busy workers.  Workers that free up this fast will take the
+ * waiting clients without a fork.
+ */
+static int
+pool_turnover(struct pool *p, int idle)
+{
+	uint64_t served = pool_served(p);
+	int	 busy = pool_count(p, -1) - idle, ended;
+
+	ended = (int)(served - p->p_seen_served) - (busy - p->p_seen_busy);
+	p->p_seen_served = served;
+	p->p_seen_busy = busy;
+	return ended > 0 ? ended : 0;
+}
+
+/*
+ * Once a tick: grow by what is missing, or retire one surplus worker.
+ * Missing is the spares short of min-spare-workers plus the clients
+ * that have waited since the last tick, less the sessions that ended
+ * during it: short sessions turn workers over fast enough to drain the
+ * queue, and on few cores a pool of hundreds serves them slower than one
+ * of dozens; held sessions end nowhere near as fast, and the pool grows
+ * for them a tick later.
+ */
 void
 pool_maintain(struct pool *p, const struct sockd_conf *c,
     struct listeners *l)
 {
 	int	 min = c->c_min_spare > 0 ? c->c_min_spare : 1;
-	int	 idle = pool_idle(p);
-	int	 want = min - idle + listeners_queued(l);
+	int	 idle = pool_idle(p), queued = listeners_queued(l);
+	int	 want, waited;
+
+	waited = queued < p->p_seen_queued ? queued : p->p_seen_queued;
+	p->p_seen_queued = queued;
+	want = min - idle + waited - pool_turnover(p, idle);
 
 	if (want > 0) {
 		pool_grow(p, c, l, want);
