@@ -52,7 +52,7 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
     int want)
 {
 	int64_t	 now = now_ms();
-	int	 room, n, i;
+	int	 room, budget, n, i;
 
 	room = pool_limit(p, c) - pool_count(p, -1);
 	if (room <= 0) {
@@ -63,8 +63,8 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 	if (now < p->p_fork_backoff)
 		return;		/* fork failed: pool.c said how long */
 	n = want < room ? want : room;
-	if (n > spawn_budget(p, c, now))
-		n = spawn_budget(p, c, now);
+	if (n > (budget = spawn_budget(p, c, now)))
+		n = budget;
 	if (n >= BUSY_LOG_FORKS)
 		log_info("pool busy: %d idle of %d, %d clients waiting, "
 		    "starting %d workers", pool_idle(p), pool_count(p, -1),
