@@ -180,7 +180,7 @@ bind_wait(struct session *s, int lfd, int64_t deadline, uint8_t *rep)
 		pfd[0].fd = lfd;
 		pfd[1].fd = s->s_len < s->s_bufsize ? s->s_cfd : -1;
 		pfd[0].events = pfd[1].events = POLLIN;
-		n = poll(pfd, 2, ms_left(deadline));
+		n = netio_poll(pfd, 2, ms_left(deadline));
 		if (n == -1 && errno == EINTR) {
 			if (s->s_on_signal != NULL && s->s_on_signal() == -1) {
 				*rep = S5_REP_FAIL;

@@ -351,7 +351,7 @@ udp_loop(struct udp_assoc *u)
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
-		n = poll(pfd, UDP_NSOCK, ms_left(u->u_last + idle));
+		n = netio_poll(pfd, UDP_NSOCK, ms_left(u->u_last + idle));
 		if (n == -1 && errno == EINTR) {
 			if (u->u_s->s_on_signal != NULL &&
 			    u->u_s->s_on_signal() == -1) {

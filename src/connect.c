@@ -100,16 +100,27 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
 		close(fd);
 		return -1;
 	}
+	/* a near target (loopback) has often answered already */
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EISCONN)
+		return fd;
+	if (errno != EALREADY && errno != EINPROGRESS && errno != EINTR) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
-	while ((n = poll(&pfd, 1, ms_left(deadline))) == -1 && errno == EINTR)
+	while ((n = netio_poll(&pfd, 1, ms_left(deadline))) == -1 &&
+	    errno == EINTR)
 		;
+	*err = 0;
 	if (n == 0)
 		*err = ETIMEDOUT;
 	else if (n == -1)
 		*err = errno;
-	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &sl) == -1)
-		*err = errno;
+	else if ((pfd.revents & (POLLERR | POLLHUP)) &&
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &sl) == -1)
+		*err = errno;	/* POLLOUT alone: connected */
 	if (n > 0 && *err == 0)
 		return fd;
 	close(fd);

@@ -3,6 +3,9 @@
  * reload open what is new and close what is gone.  Workers wait on the
  * sockets with epoll and EPOLLEXCLUSIVE (worker.c), so they are
  * non-blocking: a worker woken for a client another took gets EAGAIN.
+ * TCP_NODELAY is set here once, since Linux hands it on to every
+ * accepted socket, and a listener bound to one host keeps its address,
+ * the local address of every session it accepts (no getsockname()).
  */
 #include "config.h"
 
@@ -41,7 +44,38 @@ listen_one(const struct listen_addr *la)
 		close(fd);
 		return -1;
 	}
+	set_nodelay(fd);
 	return fd;
+}
+
+/* Keep the listener's address in slot i when it names one host. */
+static void
+listen_local(struct listeners *l, int i, const struct listen_addr *la)
+{
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	int	 any;
+
+	memset(&l->l_local[i], 0, sizeof(l->l_local[i]));
+	sin = (const struct sockaddr_in *)&la->la_addr;
+	sin6 = (const struct sockaddr_in6 *)&la->la_addr;
+	if (la->la_addr.ss_family == AF_INET)
+		any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
+	else if (la->la_addr.ss_family == AF_INET6)
+		any = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+	else
+		any = 1;
+	if (!any && addr_port((const struct sockaddr *)&la->la_addr) != 0)
+		memcpy(&l->l_local[i], &la->la_addr, la->la_len);
+}
+
+/* The local address of a client accepted on listener i; NULL: ask. */
+const struct sockaddr_storage *
+listener_local(const struct listeners *l, int i)
+{
+	if (i < 0 || i >= l->l_n || l->l_local[i].ss_family == 0)
+		return NULL;
+	return &l->l_local[i];
 }
 
 int
@@ -57,6 +91,7 @@ listeners_open(const struct sockd_conf *c, struct listeners *l)
 			return -1;
 		}
 		strcpy(l->l_str[i], c->c_listen[i].la_str);
+		listen_local(l, i, &c->c_listen[i]);
 		l->l_n = i + 1;
 	}
 	for (i = 0; i < l->l_n; i++)
@@ -102,6 +137,7 @@ listeners_update(struct listeners *l, const struct sockd_conf *c)
 		}
 		n.l_fd[n.l_n] = fd;
 		strcpy(n.l_str[n.l_n], c->c_listen[i].la_str);
+		listen_local(&n, n.l_n, &c->c_listen[i]);
 		n.l_n++;
 	}
 	if (n.l_n == 0)

@@ -2,11 +2,15 @@
 #ifndef SOCKD_LISTEN_H
 #define SOCKD_LISTEN_H
 
+#include <sys/socket.h>
+
 #include "conf.h"
 
 struct listeners {
 	int	 l_fd[CONF_MAX_LISTEN];
 	char	 l_str[CONF_MAX_LISTEN][64];
+	/* the bound address when it is one host; family 0: a wildcard */
+	struct sockaddr_storage l_local[CONF_MAX_LISTEN];
 	int	 l_n;
 };
 
@@ -16,5 +20,6 @@ int	listeners_update(struct listeners *, const struct sockd_conf *);
 int	listeners_queued(const struct listeners *);
 int	listeners_match(const struct listeners *, const struct sockd_conf *);
 int	listener_find(const struct listeners *, const char *);
+const struct sockaddr_storage *listener_local(const struct listeners *, int);
 
 #endif

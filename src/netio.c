@@ -7,10 +7,38 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "netio.h"
+
+static const sigset_t	*netio_mask;	/* signals open while waiting */
+
+/*
+ * Waits open the signals in mask (ppoll), so a worker keeps its stop
+ * signals blocked while it works and still sees them wherever it waits,
+ * without a sigprocmask() pair per session.  NULL: the mask as it is.
+ */
+void
+netio_waitmask(const sigset_t *mask)
+{
+	netio_mask = mask;
+}
+
+/* poll() with the wait mask; ms < 0 waits for ever. */
+int
+netio_poll(struct pollfd *pfd, nfds_t n, int ms)
+{
+	struct timespec	 ts, *tp = NULL;
+
+	if (ms >= 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000;
+		tp = &ts;
+	}
+	return ppoll(pfd, n, tp, netio_mask);
+}
 
 int64_t
 now_ms(void)
@@ -41,7 +69,7 @@ wait_fd(int fd, short ev, int64_t deadline)
 	pfd.fd = fd;
 	pfd.events = ev;
 	for (;;) {
-		n = poll(&pfd, 1, ms_left(deadline));
+		n = netio_poll(&pfd, 1, ms_left(deadline));
 		if (n > 0)
 			return 0;
 		if (n == 0)
@@ -49,6 +77,13 @@ wait_fd(int fd, short ev, int64_t deadline)
 		if (errno != EINTR)
 			return -1;
 	}
+}
+
+/* Until fd is readable: 0, -1 on error, NETIO_TIMEOUT. */
+int
+wait_readable(int fd, int64_t deadline)
+{
+	return wait_fd(fd, POLLIN, deadline);
 }
 
 /* One read of at most len bytes: >0, 0 at EOF, -1 error, NETIO_TIMEOUT. */

@@ -3,14 +3,19 @@
 #define SOCKD_NETIO_H
 
 #include <sys/types.h>
+#include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #define NETIO_TIMEOUT	(-2)	/* the deadline passed */
 
+void	netio_waitmask(const sigset_t *);
+int	netio_poll(struct pollfd *, nfds_t, int);
 int64_t	now_ms(void);
 int	ms_left(int64_t deadline);
+int	wait_readable(int, int64_t);
 ssize_t	read_deadline(int, void *, size_t, int64_t);
 int	write_deadline(int, const void *, size_t, int64_t);
 int	set_nonblock(int, int);

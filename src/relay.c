@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "netio.h"
 #include "relay.h"
 
 void
@@ -193,12 +194,20 @@ dir_write(struct relay *r, struct relay_dir *d)
 	return 0;
 }
 
-/* Pass an end of stream on once everything before it is written. */
+/*
+ * Pass an end of stream on once everything before it is written.  The
+ * last one needs no shutdown(): the relay ends and the caller's close()
+ * sends the FIN.
+ */
 static void
-dir_propagate_eof(struct relay_dir *d)
+dir_propagate_eof(struct relay *r, struct relay_dir *d)
 {
+	struct relay_dir *other = d == &r->r_dir[0] ? &r->r_dir[1] :
+	    &r->r_dir[0];
+
 	if (d->rd_eof && d->rd_len == 0 && !d->rd_shut) {
-		shutdown(d->rd_to, SHUT_WR);
+		if (!other->rd_shut)
+			shutdown(d->rd_to, SHUT_WR);
 		d->rd_shut = 1;
 	}
 }
@@ -239,7 +248,7 @@ dir_service(struct relay *r, struct relay_dir *d, short rev, short wev)
 	if (d->rd_len > 0 && (d->rd_len > before ||
 	    (wev & (POLLOUT | POLLERR | POLLHUP))) && dir_write(r, d) == -1)
 		return -1;
-	dir_propagate_eof(d);
+	dir_propagate_eof(r, d);
 	return 0;
 }
 
@@ -262,10 +271,10 @@ relay_loop(struct relay *r)
 	struct pollfd	 pfd[2];
 	int		 n;
 
-	dir_propagate_eof(&r->r_dir[0]);
+	dir_propagate_eof(r, &r->r_dir[0]);
 	while (!(r->r_dir[0].rd_shut && r->r_dir[1].rd_shut)) {
 		set_events(r, pfd);
-		n = poll(pfd, 2, r->r_idle_ms);
+		n = netio_poll(pfd, 2, r->r_idle_ms);
 		if (n == -1 && errno == EINTR) {
 			if (r->r_on_signal != NULL && r->r_on_signal() == -1) {
 				snprintf(r->r_why, sizeof(r->r_why),

@@ -37,6 +37,7 @@ struct relay {
 };
 
 void	relay_init(struct relay *, int, int, uint8_t *, uint8_t *, size_t);
+/* The caller closes both sockets once it returns (that sends the last FIN). */
 int	relay_run(struct relay *);
 
 #endif

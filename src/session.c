@@ -20,7 +20,8 @@
 
 void
 session_init(struct session *s, const struct sockd_conf *conf, int cfd,
-    const struct sockaddr_storage *peer, uint64_t id)
+    const struct sockaddr_storage *peer, const struct sockaddr_storage *local,
+    uint64_t id)
 {
 	uint8_t	*buf = s->s_buf, *buf2 = s->s_buf2;
 	size_t	 size = s->s_bufsize;
@@ -42,7 +43,10 @@ session_init(struct session *s, const struct sockd_conf *conf, int cfd,
 	s->s_client = *peer;
 	addr_unmap(&s->s_client);
 	sl = sizeof(s->s_local);
-	getsockname(cfd, (struct sockaddr *)&s->s_local, &sl);
+	if (local != NULL)
+		s->s_local = *local;
+	else
+		getsockname(cfd, (struct sockaddr *)&s->s_local, &sl);
 	sb_session_begin(id, &s->s_client);
 }
 
@@ -64,8 +68,10 @@ session_send(struct session *s, const void *buf, size_t len)
 	int64_t	 deadline = now_ms() + s->s_conf->c_negotiate_timeout * 1000LL;
 	int	 rc;
 
-	if ((rc = write_deadline(s->s_cfd, buf, len, deadline)) == 0)
+	if ((rc = write_deadline(s->s_cfd, buf, len, deadline)) == 0) {
+		s->s_answered = 1;
 		return 0;
+	}
 	session_why(s, rc == NETIO_TIMEOUT ? "timeout writing to client" :
 	    "client write error");
 	return -1;
@@ -147,8 +153,14 @@ session_fill(struct session *s)
 		session_why(s, "negotiation too long");
 		return SR_CLIENT;
 	}
-	n = read_deadline(s->s_cfd, s->s_buf + s->s_len,
-	    s->s_bufsize - s->s_len, s->s_deadline);
+	/* the client has just been answered: its next message is not here */
+	n = s->s_answered ? wait_readable(s->s_cfd, s->s_deadline) : 0;
+	s->s_answered = 0;
+	if (n == 0)
+		n = read_deadline(s->s_cfd, s->s_buf + s->s_len,
+		    s->s_bufsize - s->s_len, s->s_deadline);
+	else if (n != NETIO_TIMEOUT)
+		n = -1;
 	if (n > 0) {
 		s->s_len += n;
 		return 0;
@@ -249,7 +261,9 @@ session_run(struct session *s)
 		s->s_cfd = -1;
 		return;
 	}
-	set_nodelay(s->s_cfd);	/* accept4() made it non-blocking */
+#ifndef __linux__
+	set_nodelay(s->s_cfd);	/* Linux: inherited from the listener */
+#endif
 	if (session_fill(s) == 0) {
 		v = s->s_version = s->s_buf[0];
 		if (v == SOCKS5_VERSION)

@@ -52,6 +52,7 @@ struct session {
 	size_t			 s_bufsize;
 	size_t			 s_off;		/* parsed up to here */
 	size_t			 s_len;		/* read up to here */
+	int			 s_answered;	/* sent since the last read */
 	uint8_t			*s_buf2;	/* relay: target to client */
 	int			(*s_on_signal)(void);
 	char			 s_limit[128];	/* over a per-client limit */
@@ -70,7 +71,8 @@ struct command {
 const struct command *command_find(const struct command *, uint8_t);
 
 void	session_init(struct session *, const struct sockd_conf *, int,
-	    const struct sockaddr_storage *, uint64_t);
+	    const struct sockaddr_storage *, const struct sockaddr_storage *,
+	    uint64_t);
 void	session_run(struct session *);
 void	session_why(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -1,11 +1,12 @@
 /*
  * worker.c: a worker waits for a client, serves the session to its end,
  * and loops until told to stop, its session quota is spent, or the
- * master is gone.  SIGTERM asks it to stop: it is blocked except while
- * the worker waits (epoll_pwait with the signal open, so none is lost
- * between the check and the wait) and while a session runs, when it
- * only closes the listeners; the session finishes.  SIGUSR2 ends the
- * session (the master's shutdown timeout).
+ * master is gone (PR_SET_PDEATHSIG sends SIGTERM then).  SIGTERM asks
+ * it to stop: it stays blocked except while the worker waits, for a
+ * client (epoll_pwait) or inside a session (ppoll, netio_waitmask()), so
+ * none is lost between a check and a wait.  In a session it only closes
+ * the listeners; the session finishes.  SIGUSR2 ends the session (the
+ * master's shutdown timeout).
  */
 #include "config.h"
 
@@ -28,6 +29,7 @@
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
+#include "netio.h"
 #include "relay.h"
 #include "scoreboard.h"
 #include "session.h"
@@ -170,9 +172,13 @@ wait_listener(struct listeners *l, int ep)
 }
 #endif
 
-/* A client, non-blocking, and where it comes from; -1: none this time. */
+/*
+ * A client, non-blocking, where it comes from and the listener it came
+ * to (*which); -1: none this time.
+ */
 static int
-worker_accept(struct listeners *l, int ep, struct sockaddr_storage *peer)
+worker_accept(struct listeners *l, int ep, struct sockaddr_storage *peer,
+    int *which)
 {
 	socklen_t	 len = sizeof(*peer);
 	int		 i, fd;
@@ -187,19 +193,19 @@ worker_accept(struct listeners *l, int ep, struct sockaddr_storage *peer)
 	if ((fd = accept4(l->l_fd[i], (struct sockaddr *)peer, &len,
 	    SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
 		accept_failed();
+	*which = i;
 	return fd;
 }
 
-/* One client, start to end, with the stop signals open. */
+/* One client, start to end; its waits open the stop signals. */
 static void
 worker_serve(struct session *s, const struct sockd_conf *conf, int fd,
-    const struct sockaddr_storage *peer, uint64_t id)
+    const struct sockaddr_storage *peer, int which, uint64_t id)
 {
-	sigprocmask(SIG_SETMASK, &worker_open, NULL);
-	session_init(s, conf, fd, peer, id);
+	session_init(s, conf, fd, peer, listener_local(worker_listeners,
+	    which), id);
 	climit_check(s);
 	session_run(s);
-	sigprocmask(SIG_SETMASK, &worker_block, NULL);
 }
 
 void
@@ -209,12 +215,13 @@ worker_main(const struct sockd_conf *conf, struct listeners *l,
 	struct sockaddr_storage peer;
 	struct session	 s;
 	uint64_t	 served = 0, pid = getpid();
-	int		 ep, fd;
+	int		 ep, fd, which;
 
 	log_settag("worker");
 	worker_listeners = l;
 	worker_master = master;
 	worker_signals();
+	netio_waitmask(&worker_open);
 	watch_master();
 	ep = worker_epoll(l);
 	memset(&s, 0, sizeof(s));
@@ -223,12 +230,15 @@ worker_main(const struct sockd_conf *conf, struct listeners *l,
 	s.s_bufsize = RELAY_BUFSIZE;
 	s.s_on_signal = worker_on_signal;
 	while (!worker_stop && served < (uint64_t)conf->c_max_sessions) {
-		if ((fd = worker_accept(l, ep, &peer)) == -1)
+		if ((fd = worker_accept(l, ep, &peer, &which)) == -1)
 			continue;
 		served++;
-		worker_serve(&s, conf, fd, &peer, pid << 32 | (uint32_t)served);
-		if (getppid() != master)
+		worker_serve(&s, conf, fd, &peer, which,
+		    pid << 32 | (uint32_t)served);
+#ifndef HAVE_SYS_PRCTL_H
+		if (getppid() != master)	/* no PR_SET_PDEATHSIG */
 			break;
+#endif
 	}
 	_exit(0);
 }

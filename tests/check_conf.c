@@ -4,7 +4,12 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <check.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +17,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "listen.h"
 #include "log.h"
 #include "proto.h"
 
@@ -215,6 +221,74 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A TCP port of 127.0.0.1 nobody uses right now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	int			 fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/*
+ * The listening sockets: one bound to a host keeps its address for the
+ * sessions (a wildcard does not), and what they accept has TCP_NODELAY
+ * without asking, as session.c counts on.
+ */
+START_TEST(test_listen_sockets)
+{
+	struct sockd_conf *c;
+	struct listeners l;
+	struct sockaddr_in sin;
+	const struct sockaddr_in *local;
+	struct pollfd	 pfd;
+	char		 text[256];
+	int		 p1 = free_port(), p2 = free_port(), fd, afd, on = 0;
+	socklen_t	 sl = sizeof(on);
+
+	snprintf(text, sizeof(text),
+	    "listen = { \"127.0.0.1:%d\", \"0.0.0.0:%d\" }\n", p1, p2);
+	ck_assert_ptr_nonnull(c = load(text));
+	errors();
+	ck_assert_int_eq(listeners_open(c, &l), 0);
+	ck_assert_int_eq(l.l_n, 2);
+	local = (const struct sockaddr_in *)listener_local(&l, 0);
+	ck_assert_ptr_nonnull(local);
+	ck_assert_int_eq(local->sin_family, AF_INET);
+	ck_assert_int_eq(ntohs(local->sin_port), p1);
+	ck_assert_uint_eq(ntohl(local->sin_addr.s_addr), INADDR_LOOPBACK);
+	ck_assert_ptr_null(listener_local(&l, 1));
+	ck_assert_ptr_null(listener_local(&l, 2));
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(p1);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	pfd.fd = l.l_fd[0];
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	ck_assert_int_ne(afd = accept(l.l_fd[0], NULL, NULL), -1);
+	ck_assert_int_eq(getsockopt(afd, IPPROTO_TCP, TCP_NODELAY, &on, &sl),
+	    0);
+	ck_assert_int_ne(on, 0);
+	close(afd);
+	close(fd);
+	listeners_close(&l);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	ck_assert_ptr_null(conf_load("/nonexistent/sockd.conf"));
@@ -232,6 +306,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_listeners);
+	tcase_add_test(tc, test_listen_sockets);
 	suite_add_tcase(s, tc);
 	return s;
 }
