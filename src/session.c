@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -218,6 +219,8 @@ session_log(struct session *s)
 	int64_t	 ms = now_ms() - s->s_start;
 	char	 rep[48], udp[192];
 
+	if (log_getlevel() < LOG_INFO)
+		return;		/* not a byte of it would be written */
 	session_log_udp(s, udp, sizeof(udp));
 	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
 	addr_ntop((struct sockaddr *)&s->s_peer, peer, sizeof(peer));
