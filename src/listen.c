@@ -52,20 +52,10 @@ listen_one(const struct listen_addr *la)
 static void
 listen_local(struct listeners *l, int i, const struct listen_addr *la)
 {
-	const struct sockaddr_in *sin;
-	const struct sockaddr_in6 *sin6;
-	int	 any;
+	const struct sockaddr *sa = (const struct sockaddr *)&la->la_addr;
 
 	memset(&l->l_local[i], 0, sizeof(l->l_local[i]));
-	sin = (const struct sockaddr_in *)&la->la_addr;
-	sin6 = (const struct sockaddr_in6 *)&la->la_addr;
-	if (la->la_addr.ss_family == AF_INET)
-		any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
-	else if (la->la_addr.ss_family == AF_INET6)
-		any = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-	else
-		any = 1;
-	if (!any && addr_port((const struct sockaddr *)&la->la_addr) != 0)
+	if (!addr_is_unspecified(sa) && addr_port(sa) != 0)
 		memcpy(&l->l_local[i], &la->la_addr, la->la_len);
 }
 

@@ -160,8 +160,6 @@ session_fill(struct session *s)
 	if (n == 0)
 		n = read_deadline(s->s_cfd, s->s_buf + s->s_len,
 		    s->s_bufsize - s->s_len, s->s_deadline);
-	else if (n != NETIO_TIMEOUT)
-		n = -1;
 	if (n > 0) {
 		s->s_len += n;
 		return 0;
