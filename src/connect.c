@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "connect.h"
 #include "netio.h"
 #include "proto.h"
@@ -157,6 +158,33 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
 }
 
 /*
+ * dst as a one-entry list in *ai and *ss when it is an address, or a
+ * name that is an IPv4 or IPv6 literal ("10.1.2.3", "::1"): those need
+ * no resolver, and getaddrinfo() would cost a round trip through text,
+ * and for a name a netlink query (AI_ADDRCONFIG).  -1: a name to look
+ * up.
+ */
+static int
+literal_dst(const struct socks_addr *dst, struct addrinfo *ai,
+    struct sockaddr_storage *ss)
+{
+	socklen_t	 len;
+
+	if (dst->sa_atyp != S5_ATYP_NAME)
+		memcpy(ss, &dst->sa_addr, sizeof(*ss));
+	else if (addr_parse_ip(dst->sa_name, ss, &len) == -1)
+		return -1;
+	addr_set_port((struct sockaddr *)ss, dst->sa_port);
+	memset(ai, 0, sizeof(*ai));
+	ai->ai_family = ss->ss_family;
+	ai->ai_socktype = SOCK_STREAM;
+	ai->ai_protocol = IPPROTO_TCP;
+	ai->ai_addr = (struct sockaddr *)ss;
+	ai->ai_addrlen = addr_len(ai->ai_addr);
+	return 0;
+}
+
+/*
  * Connect to dst before the deadline.  filter, when given, vets each
  * resolved address (non-zero: skip it as not allowed).
  */
@@ -164,10 +192,15 @@ void
 connect_dst(const struct socks_addr *dst, int64_t deadline,
     addr_filter_fn filter, void *arg, struct connect_result *cr)
 {
-	struct addrinfo	*res;
+	struct sockaddr_storage	 ss;
+	struct addrinfo		 one, *res;
 
 	memset(cr, 0, sizeof(*cr));
 	cr->cr_fd = -1;
+	if (literal_dst(dst, &one, &ss) == 0) {
+		try_addresses(&one, deadline, filter, arg, cr);
+		return;
+	}
 	if (resolve_dst(dst, SOCK_STREAM, &res, &cr->cr_rep, &cr->cr_why) == -1)
 		return;
 	try_addresses(res, deadline, filter, arg, cr);

@@ -32,6 +32,8 @@ struct bench_opts {
 	enum bench_mode		 o_mode;
 	struct sockaddr_in	 o_proxy;	/* port 0: connect directly */
 	struct sockaddr_in	 o_target;
+	const char		*o_name;	/* CONNECT by this name, */
+						/* o_target's port (NULL: by address) */
 	const char		*o_user;	/* NULL: method 0, no auth */
 	const char		*o_pass;
 	int			 o_threads;
@@ -136,6 +138,7 @@ void	stats_free(struct bench_stats *);
 size_t	s5_greeting(uint8_t *, size_t, int);
 size_t	s5_auth(uint8_t *, size_t, const char *, const char *);
 size_t	s5_connect(uint8_t *, size_t, const struct sockaddr_in *);
+size_t	s5_connect_name(uint8_t *, size_t, const char *, uint16_t);
 int	s5_method_reply(const uint8_t *, size_t, int *);
 int	s5_auth_reply(const uint8_t *, size_t, int *);
 int	s5_connect_reply(const uint8_t *, size_t, int *);

@@ -25,6 +25,7 @@ static const struct option longopts[] = {
 	{ "mode", required_argument, NULL, 'm' },
 	{ "proxy", required_argument, NULL, 'x' },
 	{ "target", required_argument, NULL, 't' },
+	{ "name", required_argument, NULL, 'n' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "pass", required_argument, NULL, 'p' },
 	{ "threads", required_argument, NULL, 'T' },
@@ -47,10 +48,12 @@ usage(void)
 {
 	fprintf(stderr, "usage: sockbench client "
 	    "--mode sessions|up|down|idle|burst --target 127.0.0.1:PORT\n"
-	    "\t[--proxy 127.0.0.1:PORT] [--user U --pass P] [--threads N]\n"
-	    "\t[--conc N] [--warmup S] [--duration S] [--timeout S]\n"
-	    "\t[--max-sessions N] [--hold S] [--sources N]\n"
+	    "\t[--proxy 127.0.0.1:PORT] [--name HOST] [--user U --pass P]\n"
+	    "\t[--threads N] [--conc N] [--warmup S] [--duration S]\n"
+	    "\t[--timeout S] [--max-sessions N] [--hold S] [--sources N]\n"
 	    "\t[--spread S] [--pause S] [--bursts N] [--warm-bursts N]\n"
+	    "--name: CONNECT by that name (to --target's port), not by "
+	    "address\n"
 	    "idle reads \"open N\" and \"close\" on stdin; --duration bounds "
 	    "each open\n"
 	    "burst: --conc clients (256) over --spread (0.25 s), each held "
@@ -102,6 +105,11 @@ parse_opt(struct bench_opts *o, int ch, const char *arg)
 		break;
 	case 't':
 		parse_addr(&o->o_target, arg);
+		break;
+	case 'n':
+		if (strlen(arg) == 0 || strlen(arg) > 255)
+			usage();
+		o->o_name = arg;
 		break;
 	case 'u':
 		o->o_user = arg;

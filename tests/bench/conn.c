@@ -174,10 +174,15 @@ established(struct conn *c)
 static void
 send_request(struct conn *c)
 {
-	uint8_t	 msg[16];
+	const struct bench_opts *o = c->c_w->w_opts;
+	uint8_t	 msg[7 + 255];
 	size_t	 len;
 
-	len = s5_connect(msg, sizeof(msg), &c->c_w->w_opts->o_target);
+	if (o->o_name != NULL)
+		len = s5_connect_name(msg, sizeof(msg), o->o_name,
+		    o->o_target.sin_port);
+	else
+		len = s5_connect(msg, sizeof(msg), &o->o_target);
 	c->c_state = CS_REQUEST;
 	if (conn_send(c, msg, len) == -1)
 		conn_fail(c, &c->c_w->w_st.st_err_io, "send failed");

@@ -45,7 +45,7 @@ s5_auth(uint8_t *buf, size_t size, const char *user, const char *pass)
 	return 3 + ulen + plen;
 }
 
-/* VER CMD RSV ATYP DST.ADDR DST.PORT, always by IPv4 address. */
+/* VER CMD RSV ATYP DST.ADDR DST.PORT, by IPv4 address. */
 size_t
 s5_connect(uint8_t *buf, size_t size, const struct sockaddr_in *sin)
 {
@@ -58,6 +58,24 @@ s5_connect(uint8_t *buf, size_t size, const struct sockaddr_in *sin)
 	memcpy(buf + 4, &sin->sin_addr.s_addr, 4);
 	memcpy(buf + 8, &sin->sin_port, 2);
 	return 10;
+}
+
+/* The same by name (ATYP 3); port in network order.  0: no room. */
+size_t
+s5_connect_name(uint8_t *buf, size_t size, const char *name, uint16_t port)
+{
+	size_t	 n = strlen(name);
+
+	if (n == 0 || n > 255 || size < 7 + n)
+		return 0;
+	buf[0] = S5_VER;
+	buf[1] = S5_CMD_CONNECT;
+	buf[2] = 0;
+	buf[3] = S5_ATYP_NAME;
+	buf[4] = (uint8_t)n;
+	memcpy(buf + 5, name, n);
+	memcpy(buf + 5 + n, &port, 2);
+	return 7 + n;
 }
 
 /* VER METHOD */
