@@ -21,9 +21,12 @@ ROWS = [
     ("p99 c=64", "time-to-reply p99 us, 64 clients", "{:.0f}"),
     ("p50 c=256", "time-to-reply p50 us, 256 clients", "{:.0f}"),
     ("p99 c=256", "time-to-reply p99 us, 256 clients", "{:.0f}"),
+    ("lone p50", "time-to-reply p50 us, one session at a time",
+     "{:.0f}"),
     ("burst p50", "burst {burst} clients time-to-reply p50 us", "{:.0f}"),
     ("burst p99", "burst p99 us", "{:.0f}"),
     ("burst ratio", "burst p99 / idle p50", "{:.1f}"),
+    ("lone ratio", "burst p99 / lone p50", "{:.1f}"),
     ("burst warm p99", "burst p99 us, warm-up burst (not counted)",
      "{:.0f}"),
     ("burst live", "burst sessions held at once", "{:.0f}"),
@@ -47,14 +50,15 @@ ROWS = [
     ("errors", "failed sessions or streams, all runs", "{:.0f}"),
 ]
 
-NO_RATIO = {"errors", "proxy cpu%", "lg cpu%", "burst ratio", "burst live",
-            "held", "burst fails"}
+NO_RATIO = {"errors", "proxy cpu%", "lg cpu%", "burst ratio", "lone ratio",
+            "burst live", "held", "burst fails"}
 
 # Rows that show the sum over the runs, not the median.
 SUMMED = {"errors", "burst fails"}
 
 # Rows computed from two others of the same column: key: (a, b), a / b.
-DERIVED = {"burst ratio": ("burst p99", "p50 c=1")}
+DERIVED = {"burst ratio": ("burst p99", "p50 c=1"),
+           "lone ratio": ("burst p99", "lone p50")}
 
 RATIOS = [("sockd", "dante"), ("sockd", "microsocks"), ("sockd", "direct")]
 
