@@ -227,16 +227,15 @@ def recv_all(s, timeout=10):
         return buf
 
 
-def s5_addr(host, port):
-    """ATYP, DST.ADDR, DST.PORT for an address or a name."""
-    try:
-        return b"\x01" + socket.inet_pton(socket.AF_INET, host) + struct.pack("!H", port)
-    except OSError:
-        pass
-    try:
-        return b"\x04" + socket.inet_pton(socket.AF_INET6, host) + struct.pack("!H", port)
-    except OSError:
-        pass
+def s5_addr(host, port, as_name=False):
+    """ATYP, DST.ADDR, DST.PORT for an address or a name; as_name sends
+    even an address literal as a name (ATYP 3), as some clients do."""
+    kinds = () if as_name else ((socket.AF_INET, b"\x01"), (socket.AF_INET6, b"\x04"))
+    for family, atyp in kinds:
+        try:
+            return atyp + socket.inet_pton(family, host) + struct.pack("!H", port)
+        except OSError:
+            pass
     h = host.encode()
     return b"\x03" + bytes([len(h)]) + h + struct.pack("!H", port)
 
@@ -256,7 +255,8 @@ def s5_reply(s, timeout=10):
     return head[1], None, None
 
 
-def s5_connect(port, host, dport, proxy="127.0.0.1", methods=b"\x00", userpass=None):
+def s5_connect(port, host, dport, proxy="127.0.0.1", methods=b"\x00", userpass=None,
+               as_name=False):
     """Greeting, optional RFC 1929 login, CONNECT: (socket, reply)."""
     s = connect(port, proxy)
     s.sendall(b"\x05" + bytes([len(methods)]) + methods)
@@ -269,7 +269,7 @@ def s5_connect(port, host, dport, proxy="127.0.0.1", methods=b"\x00", userpass=N
         a = recv_exact(s, 2)
         if len(a) < 2 or a[1] != 0:
             return s, None
-    s.sendall(b"\x05\x01\x00" + s5_addr(host, dport))
+    s.sendall(b"\x05\x01\x00" + s5_addr(host, dport, as_name))
     return s, s5_reply(s)
 
 

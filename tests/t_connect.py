@@ -96,22 +96,12 @@ s.close()
 
 # Names that are address literals (ATYP 3 "127.0.0.1", "::1"), as some
 # clients send them: connected without the resolver, same as an address.
-def name_connect(port, host, dport):
-    s = connect(port)
-    s.sendall(b"\x05\x01\x00")
-    if recv_exact(s, 2) != b"\x05\x00":
-        return s, None
-    h = host.encode()
-    s.sendall(b"\x05\x01\x00\x03" + bytes([len(h)]) + h + struct.pack("!H", dport))
-    return s, s5_reply(s)
-
-
 for lit, srv in (("127.0.0.1", echo), ("::1", echo6)):
-    s, rep = name_connect(sd.port, lit, srv.port)
+    s, rep = s5_connect(sd.port, lit, srv.port, as_name=True)
     s.sendall(b"lit")
     check(rep and rep[0] == 0 and recv_exact(s, 3) == b"lit", "CONNECT to the name %s" % lit)
     s.close()
-s, rep = name_connect(sd.port, "127.0.0.1", free_port())
+s, rep = s5_connect(sd.port, "127.0.0.1", free_port(), as_name=True)
 check(rep is not None and rep[0] == 5, "the name 127.0.0.1 on a refused port gives REP 0x05")
 s.close()
 

@@ -71,11 +71,7 @@ check(any('end="blocked by %s"' % s1 in l for l in sd.session_lines()),
       "session line: end names the rule")
 
 # The same address sent as a name (ATYP 3 "127.0.0.1"): the same rule.
-s = connect(sd.port)
-s.sendall(b"\x05\x01\x00")
-recv_exact(s, 2)
-s.sendall(b"\x05\x01\x00\x03\x09127.0.0.1" + struct.pack("!H", other.port))
-rep = s5_reply(s)
+s, rep = s5_connect(sd.port, "127.0.0.1", other.port, as_name=True)
 check(rep is not None and rep[0] == 2, "blocked address sent as a name: REP 0x02")
 s.close()
 check(sd.wait_log("target=127.0.0.1:%d by %s" % (other.port, s1), count=2),

@@ -32,8 +32,7 @@ struct bench_opts {
 	enum bench_mode		 o_mode;
 	struct sockaddr_in	 o_proxy;	/* port 0: connect directly */
 	struct sockaddr_in	 o_target;
-	const char		*o_name;	/* CONNECT by this name, */
-						/* o_target's port (NULL: by address) */
+	const char		*o_name;	/* NULL: CONNECT by address */
 	const char		*o_user;	/* NULL: method 0, no auth */
 	const char		*o_pass;
 	int			 o_threads;
