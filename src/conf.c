@@ -52,7 +52,7 @@ static cfg_opt_t opts[] = {
 	CFG_STR("external", "", CFGF_NONE),
 	CFG_INT("workers", 8, CFGF_NONE),
 	CFG_INT("min-spare-workers", 4, CFGF_NONE),
-	CFG_INT("max-spawn-rate", 32, CFGF_NONE),
+	CFG_INT("max-spawn-rate", 256, CFGF_NONE),
 	CFG_INT("max-spare-workers", 16, CFGF_NONE),
 	CFG_INT("max-workers", 256, CFGF_NONE),
 	CFG_INT("max-sessions-per-worker", 10000, CFGF_NONE),

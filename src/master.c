@@ -24,7 +24,6 @@
 #include "netio.h"
 #include "pool.h"
 
-#define TICK_MS		100	/* pool maintenance */
 #define ABORT_GRACE_MS	3000	/* after SIGUSR2, before SIGKILL */
 
 static volatile sig_atomic_t	 got_term, got_hup, got_chld, got_usr1;
@@ -202,17 +201,15 @@ master_run(struct sockd_conf **confp, struct listeners *l)
 	pool_fill(&pool, conf, l, conf->c_workers);
 	log_info("sockd %s started: %d workers on %d listeners",
 	    PACKAGE_VERSION, pool_count(&pool, -1), l->l_n);
-	next = now_ms() + TICK_MS;
+	next = now_ms() + POOL_TICK_MS;
 	while (!got_term) {
 		ms = ms_left(next);
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000L;
 		ppoll(NULL, 0, &ts, &waitmask);
 		master_flags(&conf, &pool, l);
-		if (now_ms() >= next) {
-			pool_maintain(&pool, conf, l);
-			next = now_ms() + TICK_MS;
-		}
+		if (now_ms() >= next)
+			next = now_ms() + pool_maintain(&pool, conf, l);
 		auth_watch(conf);
 	}
 	log_info("shutting down");

@@ -31,6 +31,7 @@ struct pool {
 	uint64_t	  p_seen_served; /* pool_served() at the last tick */
 	int		  p_seen_busy;	/* workers busy at the last tick */
 	int		  p_seen_queued; /* clients waiting at the last tick */
+	int		  p_held;	/* then: clients waited, none left */
 };
 
 int	pool_init(struct pool *, int);
@@ -49,7 +50,22 @@ void	pool_retire_one(struct pool *);
 void	pool_dump(const struct pool *);
 
 /* spare.c: every tick, follow the load */
-void	pool_maintain(struct pool *, const struct sockd_conf *,
+/* What the master sees of the pool at one look (spare.c). */
+struct spare_look {
+	int	 min;		/* min-spare-workers, at least 1 */
+	int	 idle;		/* idle or starting workers */
+	int	 queued;	/* clients in the listen queues */
+	int	 waited;	/* of them, seen at the last look too */
+	int	 ended;		/* sessions ended since the last look */
+	int	 room;		/* workers that may still be forked */
+};
+
+int	spare_want(const struct spare_look *, int *);
+
+#define POOL_TICK_MS	100	/* the master's look at the pool */
+#define POOL_HELD_MS	20	/* the next look when sessions are held */
+
+int	pool_maintain(struct pool *, const struct sockd_conf *,
 	    struct listeners *);
 
 #endif

@@ -1,10 +1,11 @@
 /*
- * spare.c: the pool follows the load.  Every tick (a tenth of a second)
- * the master counts the idle workers of the current generation and the
- * clients waiting in the listen queues.  Short of min-spare-workers idle
- * ones once the waiting clients are served, it forks what is missing at
- * once, but no more than max-spawn-rate a second: a bucket that holds
- * that many forks and refills at that rate.  With more than
+ * spare.c: the pool follows the load.  Ten times a second (fifty while
+ * held sessions fill it) the master counts the idle workers of the
+ * current generation and the clients waiting in the listen queues.
+ * Short of min-spare-workers idle ones once the waiting clients are
+ * served, it forks what is missing at once, but no more than
+ * max-spawn-rate a second: a bucket that holds that many forks and
+ * refills at that rate.  With more than
  * max-spare-workers idle it retires one a second.  At max-workers it
  * says so once, and once more when the pool has room again.
  */
@@ -76,6 +77,20 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 	}
 }
 
+/* Retire one surplus idle worker, at most one a second. */
+static void
+pool_shrink(struct pool *p, const struct sockd_conf *c, int idle)
+{
+	pool_set_full(p, c, 0);
+	if (now_ms() - p->p_retired_at < RETIRE_MS)
+		return;
+	if (idle > c->c_max_spare ||
+	    (idle > 0 && pool_count(p, -1) > pool_limit(p, c))) {
+		pool_retire_one(p);
+		p->p_retired_at = now_ms();
+	}
+}
+
 /*
  * Sessions that ended since the last tick: begun, less the growth of
  * the busy workers.  Workers that free up this fast will take the
@@ -94,36 +109,56 @@ pool_turnover(struct pool *p, int idle)
 }
 
 /*
- * Once a tick: grow by what is missing, or retire one surplus worker.
- * Missing is the spares short of min-spare-workers plus the clients
- * that have waited since the last tick, less the sessions that ended
- * during it: short sessions turn workers over fast enough to drain the
- * queue, and on few cores a pool of hundreds serves them slower than one
- * of dozens; held sessions end nowhere near as fast, and the pool grows
- * for them a tick later.
+ * What the pool is short of at one look (pure; check_spare tests it).
+ * The spares short of min-spare-workers plus the clients that have
+ * waited since the last look, less the sessions that ended meanwhile:
+ * short sessions turn workers over fast enough to drain the queue, and
+ * on few cores a pool of hundreds serves them slower than one of dozens.
+ * Clients waiting while no session ends mean held sessions: the master
+ * looks again after POOL_HELD_MS, and if still none has ended, every
+ * waiting client counts at once (a burst of held sessions need not wait
+ * a tick per tick's worth of clients).  A look that short cannot judge
+ * the turnover of short sessions, so when one has ended by then, only
+ * the spares count.  *held: on entry, whether the last look saw held
+ * sessions; on return, whether this one did.
  */
-void
+int
+spare_want(const struct spare_look *k, int *held)
+{
+	int	 was = *held, want;
+
+	*held = k->queued > 0 && k->ended == 0 && k->room > 0;
+	if (*held && was)
+		want = k->min - k->idle + k->queued;
+	else if (was)
+		want = k->min - k->idle;
+	else
+		want = k->min - k->idle + k->waited - k->ended;
+	return want > 0 ? want : 0;
+}
+
+/*
+ * Once a look: grow by what is missing, or retire one surplus worker.
+ * Returns the ms to the next look.
+ */
+int
 pool_maintain(struct pool *p, const struct sockd_conf *c,
     struct listeners *l)
 {
-	int	 min = c->c_min_spare > 0 ? c->c_min_spare : 1;
-	int	 idle = pool_idle(p), queued = listeners_queued(l);
-	int	 want, waited;
+	struct spare_look k;
+	int	 want;
 
-	waited = queued < p->p_seen_queued ? queued : p->p_seen_queued;
-	p->p_seen_queued = queued;
-	want = min - idle + waited - pool_turnover(p, idle);
+	k.min = c->c_min_spare > 0 ? c->c_min_spare : 1;
+	k.idle = pool_idle(p);
+	k.queued = listeners_queued(l);
+	k.waited = k.queued < p->p_seen_queued ? k.queued : p->p_seen_queued;
+	p->p_seen_queued = k.queued;
+	k.ended = pool_turnover(p, k.idle);
+	k.room = pool_limit(p, c) - pool_count(p, -1);
 
-	if (want > 0) {
+	if ((want = spare_want(&k, &p->p_held)) > 0)
 		pool_grow(p, c, l, want);
-		return;
-	}
-	pool_set_full(p, c, 0);
-	if (now_ms() - p->p_retired_at < RETIRE_MS)
-		return;
-	if (idle > c->c_max_spare ||
-	    (idle > 0 && pool_count(p, -1) > pool_limit(p, c))) {
-		pool_retire_one(p);
-		p->p_retired_at = now_ms();
-	}
+	else
+		pool_shrink(p, c, k.idle);
+	return p->p_held ? POOL_HELD_MS : POOL_TICK_MS;
 }
