@@ -170,6 +170,24 @@ addr_is_unspecified(const struct sockaddr *sa)
 	return 1;
 }
 
+/*
+ * A destination that is no one host: 0.0.0.0, :: or ::ffff:0.0.0.0.
+ * On Linux a connect() or sendto() to it reaches this host, past every
+ * rule written for 127.0.0.0/8 and ::1, so it is refused as one.
+ */
+int
+addr_is_nowhere(const struct sockaddr *sa)
+{
+	struct sockaddr_storage	 ss;
+
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+		return 1;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, addr_len(sa));
+	addr_unmap(&ss);
+	return addr_is_unspecified((struct sockaddr *)&ss);
+}
+
 static const uint8_t *
 addr_bytes(const struct sockaddr *sa, int *family)
 {

@@ -27,6 +27,7 @@ void	addr_set_port(struct sockaddr *, uint16_t);
 void	addr_unmap(struct sockaddr_storage *);
 int	addr_equal_host(const struct sockaddr *, const struct sockaddr *);
 int	addr_is_unspecified(const struct sockaddr *);
+int	addr_is_nowhere(const struct sockaddr *);
 
 int	cidr_parse(const char *, struct cidr *);
 int	cidr_match(const struct cidr *, const struct sockaddr *);

@@ -203,6 +203,10 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		udp_drop(u, "destination not resolved", NULL);
 		return;
 	}
+	if (addr_is_nowhere(sa)) {
+		udp_drop(u, "unspecified destination:", sa);
+		return;
+	}
 	if (session_udp_dst_allowed(u->u_s, &h.u_dst, sa) != 0) {
 		udp_drop(u, "destination not allowed:", sa);
 		return;

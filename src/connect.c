@@ -137,6 +137,12 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
 
 	for (ai = res; ai != NULL && ms_left(deadline) > 0; ai = ai->ai_next) {
 		memcpy(&cr->cr_peer, ai->ai_addr, ai->ai_addrlen);
+		if (addr_is_nowhere(ai->ai_addr)) {
+			cr->cr_rep = S5_REP_NOTALLOWED;
+			cr->cr_why = "unspecified destination address "
+			    "(this host)";
+			continue;
+		}
 		if (filter != NULL && filter(ai->ai_addr, arg) != 0) {
 			cr->cr_rep = S5_REP_NOTALLOWED;
 			cr->cr_why = "resolved address not allowed";

@@ -1,12 +1,14 @@
 /*
  * serve4.c: a SOCKS4 or SOCKS4a session: one request, one reply.  The
- * USERID is logged, never trusted.
+ * USERID is logged, never trusted; SOCKS4 has no authentication, so it
+ * counts as method none and is refused where none is not offered.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
 #include "log.h"
 #include "proto.h"
 #include "session.h"
@@ -22,6 +24,20 @@ static ssize_t
 parse_request(const uint8_t *buf, size_t len, void *out)
 {
 	return s4_parse_request(buf, len, out);
+}
+
+/* A SOCKS4 client is method none: served only where none is offered. */
+static int
+none_allowed(const struct session *s)
+{
+	const uint8_t	*m;
+	int		 i, n;
+
+	m = conf_methods(s->s_conf, (const struct sockaddr *)&s->s_local, &n);
+	for (i = 0; i < n; i++)
+		if (m[i] == S5_METHOD_NONE)
+			return 1;
+	return 0;
 }
 
 void
@@ -44,6 +60,12 @@ socks4_serve(struct session *s)
 	s->s_dst = req.r_dst;
 	log_printable(s->s_user, sizeof(s->s_user), req.r_userid,
 	    strlen(req.r_userid));
+	if (!none_allowed(s)) {
+		session_why(s, "SOCKS4 has no authentication, and methods "
+		    "does not list none");
+		session_reply(s, S5_REP_NOTALLOWED, NULL);
+		return;
+	}
 	if ((c = command_find(commands, req.r_cmd)) == NULL) {
 		session_why(s, "unsupported SOCKS4 command 0x%02x", req.r_cmd);
 		session_reply(s, S5_REP_BADCMD, NULL);

@@ -226,6 +226,10 @@ session_log(struct session *s)
 	log_printable(user, sizeof(user), s->s_user, strlen(s->s_user));
 	if (s->s_rep < 0)
 		snprintf(rep, sizeof(rep), "-");
+	else if (s->s_version == SOCKS4_VERSION)	/* what went out */
+		snprintf(rep, sizeof(rep), "%d(%s)", s->s_rep == S5_REP_OK ?
+		    S4_REP_OK : S4_REP_FAIL, s->s_rep == S5_REP_OK ?
+		    "request granted" : "request rejected or failed");
 	else
 		snprintf(rep, sizeof(rep), "0x%02x(%s)", s->s_rep,
 		    s5_rep_str(s->s_rep));

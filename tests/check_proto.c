@@ -367,6 +367,26 @@ START_TEST(test_cidr_bad)
 }
 END_TEST
 
+/* Destinations that are no one host, and the hosts next to them. */
+START_TEST(test_nowhere)
+{
+	static const struct { const char *a; int nowhere; } c[] = {
+		{ "0.0.0.0", 1 }, { "::", 1 }, { "::ffff:0.0.0.0", 1 },
+		{ "0.0.0.1", 0 }, { "127.0.0.1", 0 }, { "::1", 0 },
+		{ "::ffff:127.0.0.1", 0 }, { "1.2.3.4", 0 },
+	};
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ck_assert_int_eq(addr_parse_ip(c[i].a, &ss, &sl), 0);
+		ck_assert_msg(addr_is_nowhere((struct sockaddr *)&ss) ==
+		    c[i].nowhere, "%s", c[i].a);
+	}
+}
+END_TEST
+
 START_TEST(test_hostport)
 {
 	struct sockaddr_storage	 ss;
@@ -415,6 +435,7 @@ proto_suite(void)
 	tc = tcase_create("addresses");
 	tcase_add_loop_test(tc, test_cidr, 0, sizeof(cidrs) / sizeof(cidrs[0]));
 	tcase_add_test(tc, test_cidr_bad);
+	tcase_add_test(tc, test_nowhere);
 	tcase_add_test(tc, test_hostport);
 	suite_add_tcase(s, tc);
 	return s;

@@ -113,6 +113,17 @@ s.close()
 rc, _ = curl("--socks5", "127.0.0.1:%d" % sd.port, "http://127.0.0.1:%d/" % closed)
 check(rc == 97, "curl sees the refusal as a proxy handshake error (exit 97)")
 
+# 0.0.0.0 and :: reach this host on Linux, past any rule about 127.0.0.0/8
+# or ::1: refused as destinations, as addresses and as names (REP 0x02).
+for host, as_name in (("0.0.0.0", False), ("::", False), ("0.0.0.0", True),
+                      ("::ffff:0.0.0.0", True), ("0", True)):
+    s, rep = s5_connect(sd.port, host, echo.port, as_name=as_name)
+    check(rep is not None and rep[0] == 2,
+          "CONNECT to %s%s gives REP 0x02" % (host, " as a name" if as_name else ""))
+    s.close()
+check(sd.wait_log("unspecified destination address (this host)", 5, count=5),
+      "log: the five unspecified destinations named")
+
 # A name that does not resolve.
 s, rep = s5_connect(sd.port, "no-such-host.invalid", 80)
 check(rep is not None and rep[0] == 4, "an unknown name gives REP 0x04")

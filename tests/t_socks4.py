@@ -50,13 +50,27 @@ check(rep is not None and rep[0] == 90, "SOCKS4 CONNECT: reply 90")
 s.sendall(b"four")
 check(recv_exact(s, 4) == b"four", "SOCKS4 CONNECT: data echoed")
 s.close()
-check("user=bob " in sd.session_line("target=127.0.0.1:%d" % echo.port), "log: USERID as user=bob")
+l = sd.session_line("target=127.0.0.1:%d" % echo.port)
+check("user=bob " in l, "log: USERID as user=bob")
+check("reply=90(request granted)" in l, "log: the SOCKS4 reply code as sent, 90")
 
-# A refused port: 91.
-s = s4_request(sd.port, 1, free_port())
+# A refused port: 91, and 91 in the log (the reason in end=).
+closed = free_port()
+s = s4_request(sd.port, 1, closed)
 rep = s4_reply(s)
 check(rep is not None and rep[0] == 91, "SOCKS4 CONNECT to a closed port: reply 91")
 s.close()
+l = sd.session_line("target=127.0.0.1:%d" % closed)
+check("reply=91(request rejected or failed)" in l and "Connection refused" in l,
+      "log: reply=91 as sent, the refusal in end= (%s)" % l[-90:])
+
+# 0.0.0.0 reaches this host on Linux, past rules about 127.0.0.0/8: 91.
+s = s4_request(sd.port, 1, echo.port, ip="0.0.0.0")
+rep = s4_reply(s)
+check(rep is not None and rep[0] == 91, "SOCKS4 CONNECT to 0.0.0.0: reply 91")
+s.close()
+check("unspecified destination" in sd.session_line("target=0.0.0.0:%d" % echo.port),
+      "log: the unspecified destination named")
 
 # An unknown command: 91.
 s = s4_request(sd.port, 3, 80)
@@ -110,6 +124,22 @@ rep2 = s4_reply(s, 10)
 check(rep1 and rep1[0] == 90 and rep2 is not None and rep2[0] == 91, "SOCKS4 BIND timeout: reply 91")
 s.close()
 sd.stop()
+
+# SOCKS4 has no authentication: where methods lacks none, it is refused.
+pwfile = os.path.join(tmpdir(), "sockd.passwd")
+open(pwfile, "w").close()
+os.chmod(pwfile, 0o644)
+pw = Sockd('methods = { "password" }\npasswd-file = "%s"\n' % pwfile)
+pw.start()
+s = s4_request(pw.port, 1, echo.port, userid=b"alice")
+rep = s4_reply(s)
+check(rep is not None and rep[0] == 91, "methods = password only: SOCKS4 CONNECT gets 91")
+s.close()
+check("methods does not list none" in pw.session_line("target=127.0.0.1:%d" % echo.port),
+      "methods = password only: the refusal logged")
+rc, _ = curl("--socks4a", "127.0.0.1:%d" % pw.port, "http://127.0.0.1:%d/big.bin" % http4.port)
+check(rc != 0, "methods = password only: curl --socks4a fails")
+pw.stop()
 
 # socks4 = false: SOCKS4 requests are closed unanswered, SOCKS5 still works.
 off = Sockd("socks4 = false\n")

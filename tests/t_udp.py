@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """UDP ASSOCIATE through python3 PySocks and a raw client: echo to an
-IPv4 target, to `localhost` by name and to [::1]; fragments and other
-sources dropped; the association ends with its TCP connection or when
+IPv4 target, to `localhost` by name and to [::1]; fragments, other
+sources and the unspecified destination dropped; the association ends with its TCP connection or when
 idle; the counts in the session log line."""
 import socket
 import time
@@ -93,7 +93,9 @@ check(d is not None and d[2] == big, "raw: a 60000-byte datagram both ways")
 u.sendto(b"\x00\x00\x01" + s5_addr("127.0.0.1", echo.port) + b"frag1", relay)
 u.sendto(b"\x00\x00\x00\x02" + b"\x7f\x00\x00\x01\x00\x07" + b"badatyp", relay)
 u.sendto(b"\x00\x00", relay)
+u.sendto(s5_udp_header("0.0.0.0", echo.port) + b"nowhere", relay)
 check(recv_or_none(u, 1) is None and echo.count(b"frag1") == 0, "FRAG=1: dropped, nothing sent")
+check(echo.count(b"nowhere") == 0, "DST 0.0.0.0 (this host on Linux): dropped, nothing sent")
 other = udp_socket()    # the client's IP, another port
 other.sendto(s5_udp_header("127.0.0.1", echo.port) + b"other port", relay)
 stranger = udp_socket(src="127.0.0.2")
@@ -112,7 +114,7 @@ c.close()
 l = sd.session_line("relay=127.0.0.1:%d" % relay[1])
 check('end="control connection closed"' in l, "TCP closed: the association ends, one log line")
 for field in ("cmd=udpassociate", "target=0.0.0.0:0", "reply=0x00(succeeded)", "dgrams_out=5",
-              "dgrams_in=5", "dropped=5", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5),
+              "dgrams_in=5", "dropped=6", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5),
               "bytes_in=%d" % (6 + 4 + 5 + 60000 + 5)):
     check(field in l, "log line has %s" % field)
 n = echo.count()
