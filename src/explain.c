@@ -94,6 +94,18 @@ query_client(const struct sockd_conf *c, const struct rule_query *q, FILE *fp)
 	    &c->c_client_rules[i]);
 }
 
+/* Refused before any rule (connect.c, cmd_udp.c): 1 when it is. */
+static int
+nowhere(const struct rule_query *q, FILE *fp, const char *indent)
+{
+	if (q->q_cmd == S5_CMD_BIND || q->q_addr.ss_family == AF_UNSPEC ||
+	    !addr_is_nowhere((const struct sockaddr *)&q->q_addr))
+		return 0;
+	fprintf(fp, "%s=> block: 0.0.0.0 and :: are refused as "
+	    "destinations (on Linux they reach this host)\n", indent);
+	return 1;
+}
+
 /* The name's addresses, each checked as the daemon checks it. */
 static int
 query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
@@ -116,6 +128,8 @@ query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 		addr_unmap(&q->q_addr);
 		fprintf(fp, "  %s resolves to %s:\n", q->q_name, addr_ntop_host(
 		    (struct sockaddr *)&q->q_addr, a, sizeof(a)));
+		if (nowhere(q, fp, "    "))
+			continue;
 		i = walk(fp, "    ", c->c_socks_rules, c->c_nsocks_rules, q,
 		    &maybe);
 		passes += verdict(fp, "    ", RULESET_SOCKS, i < 0 ? NULL :
@@ -134,6 +148,8 @@ query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	int	 i, maybe;
 
 	fprintf(fp, "socks rules:\n");
+	if (nowhere(q, fp, "  "))
+		return 0;
 	i = walk(fp, "  ", c->c_socks_rules, c->c_nsocks_rules, q, &maybe);
 	if (i >= 0 && maybe && q->q_anydst) {
 		fprintf(fp, "  => pass: the association is made; the rules "

@@ -307,6 +307,12 @@ check(rc == 1 and "to .internal.example.com matches a.internal.example.com" in o
 rc, out = query(qconf, "from 10.1.2.3 to localhost port 443 user alice")
 check(rc == 1 and "localhost resolves to 127.0.0.1" in out and "block by socks rule #1" in out,
       "query: a name resolving to a blocked address is resolved and blocked")
+for dst in ("0.0.0.0", "::"):
+    rc, out = query(qconf, "from 10.1.2.3 to %s port 443 user alice" % dst)
+    check(rc == 1 and "0.0.0.0 and :: are refused as destinations" in out,
+          "query: %s as a destination is refused before any rule (exit 1)" % dst)
+rc, out = query(qconf, "from 10.1.2.3 to 0.0.0.0 port 443 command bind user alice")
+check("refused as destinations" not in out, "query: BIND's 0.0.0.0 (any peer) goes to the rules")
 rc, out = query(qconf, "from 192.0.2.1 to 93.184.215.14 port 443")
 check(rc == 1 and "no client rule matched" in out, "query: a client outside every client rule")
 rc, out = query(qconf, "from nowhere")
