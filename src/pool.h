@@ -31,7 +31,7 @@ struct pool {
 	uint64_t	  p_seen_served; /* pool_served() at the last tick */
 	int		  p_seen_busy;	/* workers busy at the last tick */
 	int		  p_seen_queued; /* clients waiting at the last tick */
-	int		  p_held;	/* then: clients waited, none left */
+	int		  p_held;	/* then: clients waited, none ended */
 };
 
 int	pool_init(struct pool *, int);
@@ -49,8 +49,7 @@ void	pool_signal(struct pool *, int, int);
 void	pool_retire_one(struct pool *);
 void	pool_dump(const struct pool *);
 
-/* spare.c: every tick, follow the load */
-/* What the master sees of the pool at one look (spare.c). */
+/* spare.c: at every look, follow the load; what the master sees then */
 struct spare_look {
 	int	 min;		/* min-spare-workers, at least 1 */
 	int	 idle;		/* idle or starting workers */
