@@ -10,89 +10,46 @@
 
 #include "pool.h"
 
-static struct spare_look
-look(int idle, int queued, int waited, int ended)
+/* One look: what the master sees, and what spare_want() must answer. */
+struct step {
+	const char	*what;
+	int		 was_held, idle, queued, waited, ended, room;
+	int		 want, held;
+};
+
+/* min-spare-workers is 4 in every step. */
+static const struct step steps[] = {
+	{ "spares short", 0, 1, 0, 0, 0, 1000, 3, 0 },
+	{ "spares enough", 0, 10, 0, 0, 0, 1000, 0, 0 },
+	/* 256 closed-loop clients of short sessions: the queue drains */
+	{ "short sessions", 0, 0, 248, 248, 450, 1000, 0, 0 },
+	{ "slower turnover", 0, 0, 100, 80, 30, 1000, 4 + 80 - 30, 0 },
+	/* a burst of held sessions: the waited ones, then the whole queue */
+	{ "held, first look", 0, 0, 90, 0, 0, 1000, 4, 1 },
+	{ "held, second look", 1, 0, 110, 90, 0, 1000, 4 + 110, 1 },
+	/* the workers just forked are starting: idle, not counted twice */
+	{ "held, forks starting", 1, 114, 130, 110, 0, 1000, 20, 1 },
+	/* a session ended within the short look: only the spares count */
+	{ "short look, one ended", 1, 0, 200, 200, 3, 1000, 4, 0 },
+	{ "whole tick again", 0, 0, 200, 200, 450, 1000, 0, 0 },
+	/* at max-workers there is nothing to fork: no short looks */
+	{ "pool full", 1, 0, 50, 50, 0, 0, 4, 0 },
+};
+
+START_TEST(test_step)
 {
-	struct spare_look k;
+	const struct step	*t = &steps[_i];
+	struct spare_look	 k;
+	int			 held = t->was_held;
 
 	k.min = 4;
-	k.idle = idle;
-	k.queued = queued;
-	k.waited = waited;
-	k.ended = ended;
-	k.room = 1000;
-	return k;
-}
-
-START_TEST(test_spares)
-{
-	struct spare_look k = look(1, 0, 0, 0);
-	int	 held = 0;
-
-	ck_assert_int_eq(spare_want(&k, &held), 3);
-	ck_assert_int_eq(held, 0);
-	k = look(10, 0, 0, 0);
-	ck_assert_int_eq(spare_want(&k, &held), 0);
-	ck_assert_int_eq(held, 0);
-}
-END_TEST
-
-/* 256 clients of short sessions: the queue drains on its own. */
-START_TEST(test_short_sessions)
-{
-	struct spare_look k = look(0, 248, 248, 450);
-	int	 held = 0;
-
-	ck_assert_int_eq(spare_want(&k, &held), 0);
-	ck_assert_int_eq(held, 0);
-	/* a slower turnover than the queue: what it leaves waiting */
-	k = look(0, 100, 80, 30);
-	ck_assert_int_eq(spare_want(&k, &held), 4 + 80 - 30);
-}
-END_TEST
-
-/* A burst of held sessions: waited ones first, then the whole queue. */
-START_TEST(test_held_burst)
-{
-	struct spare_look k = look(0, 90, 0, 0);
-	int	 held = 0;
-
-	ck_assert_int_eq(spare_want(&k, &held), 4);
-	ck_assert_int_eq(held, 1);
-	k = look(0, 110, 90, 0);
-	ck_assert_int_eq(spare_want(&k, &held), 4 + 110);
-	ck_assert_int_eq(held, 1);
-	/* the forked ones are starting: they count as idle, not twice */
-	k = look(114, 130, 110, 0);
-	ck_assert_int_eq(spare_want(&k, &held), 20);
-	ck_assert_int_eq(held, 1);
-}
-END_TEST
-
-/* A session ended within the short look: only the spares count. */
-START_TEST(test_short_look)
-{
-	struct spare_look k = look(0, 200, 200, 3);
-	int	 held = 1;
-
-	ck_assert_int_eq(spare_want(&k, &held), 4);
-	ck_assert_int_eq(held, 0);
-	/* the next look is a whole tick again, with the usual rule */
-	k = look(0, 200, 200, 450);
-	ck_assert_int_eq(spare_want(&k, &held), 0);
-	ck_assert_int_eq(held, 0);
-}
-END_TEST
-
-/* At max-workers there is nothing to fork: no quick looks. */
-START_TEST(test_full)
-{
-	struct spare_look k = look(0, 50, 50, 0);
-	int	 held = 1;
-
-	k.room = 0;
-	spare_want(&k, &held);
-	ck_assert_int_eq(held, 0);
+	k.idle = t->idle;
+	k.queued = t->queued;
+	k.waited = t->waited;
+	k.ended = t->ended;
+	k.room = t->room;
+	ck_assert_msg(spare_want(&k, &held) == t->want, "%s: want", t->what);
+	ck_assert_msg(held == t->held, "%s: held", t->what);
 }
 END_TEST
 
@@ -102,11 +59,8 @@ spare_suite(void)
 	Suite	*s = suite_create("spare");
 	TCase	*tc = tcase_create("want");
 
-	tcase_add_test(tc, test_spares);
-	tcase_add_test(tc, test_short_sessions);
-	tcase_add_test(tc, test_held_burst);
-	tcase_add_test(tc, test_short_look);
-	tcase_add_test(tc, test_full);
+	tcase_add_loop_test(tc, test_step, 0,
+	    (int)(sizeof(steps) / sizeof(steps[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
