@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """UDP ASSOCIATE through python3 PySocks and a raw client: echo to an
 IPv4 target, to `localhost` by name and to [::1]; fragments, other
-sources and the unspecified destination dropped; the association ends with its TCP connection or when
-idle; the counts in the session log line."""
+sources and the unspecified destination dropped; the association ends
+with its TCP connection or when idle; the counts in the session log
+line."""
 import socket
 import time
 
