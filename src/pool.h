@@ -28,9 +28,9 @@ struct pool {
 	int64_t		  p_tokens_at;	/* ms, bucket last refilled */
 	int64_t		  p_retired_at;	/* ms, last idle worker retired */
 	int		  p_full;	/* said that max-workers is reached */
-	uint64_t	  p_seen_served; /* pool_served() at the last tick */
-	int		  p_seen_busy;	/* workers busy at the last tick */
-	int		  p_seen_queued; /* clients waiting at the last tick */
+	uint64_t	  p_seen_served; /* pool_served() at the last look */
+	int		  p_seen_busy;	/* workers busy at the last look */
+	int		  p_seen_queued; /* clients waiting at the last look */
 	int		  p_held;	/* then: clients waited, none ended */
 };
 

@@ -5,9 +5,9 @@
  * Short of min-spare-workers idle ones once the waiting clients are
  * served, it forks what is missing at once, but no more than
  * max-spawn-rate a second: a bucket that holds that many forks and
- * refills at that rate.  With more than
- * max-spare-workers idle it retires one a second.  At max-workers it
- * says so once, and once more when the pool has room again.
+ * refills at that rate.  With more than max-spare-workers idle it
+ * retires one a second.  At max-workers it says so once, and once more
+ * when the pool has room again.
  */
 #include "config.h"
 
@@ -92,7 +92,7 @@ pool_shrink(struct pool *p, const struct sockd_conf *c, int idle)
 }
 
 /*
- * Sessions that ended since the last tick: begun, less the growth of
+ * Sessions that ended since the last look: begun, less the growth of
  * the busy workers.  Workers that free up this fast will take the
  * waiting clients without a fork.
  */
