@@ -36,7 +36,8 @@ bind_expected(struct session *s, struct addrinfo **res)
 	if (s->s_dst.sa_atyp != S5_ATYP_NAME &&
 	    addr_is_unspecified((struct sockaddr *)&s->s_dst.sa_addr))
 		return 0;
-	if (resolve_dst(&s->s_dst, SOCK_STREAM, res, &rep, &why) == 0)
+	if (resolve_dst(&s->s_dst, SOCK_STREAM, now_ms() +
+	    s->s_conf->c_connect_timeout * 1000LL, res, &rep, &why) == 0)
 		return 0;
 	session_why(s, "BIND: %s", why);
 	session_reply(s, rep, NULL);

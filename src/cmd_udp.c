@@ -144,7 +144,10 @@ udp_from_client(struct udp_assoc *u, const struct sockaddr *from)
 	return 1;
 }
 
-/* DST.ADDR and DST.PORT as a socket address; names via getaddrinfo. */
+/*
+ * DST.ADDR and DST.PORT as a socket address; names via getaddrinfo,
+ * within connect-timeout (the relay waits for it).
+ */
 static int
 udp_resolve(struct udp_assoc *u, const struct socks_addr *d,
     struct sockaddr_storage *ss)
@@ -161,7 +164,9 @@ udp_resolve(struct udp_assoc *u, const struct socks_addr *d,
 	if (strcmp(u->u_name, d->sa_name) != 0 ||
 	    now_ms() >= u->u_name_until) {
 		u->u_name[0] = '\0';
-		if (resolve_dst(d, SOCK_DGRAM, &res, &rep, &why) == -1)
+		if (resolve_dst(d, SOCK_DGRAM, now_ms() +
+		    u->u_s->s_conf->c_connect_timeout * 1000LL, &res, &rep,
+		    &why) == -1)
 			return -1;
 		for (ai = res; ai != NULL; ai = ai->ai_next)
 			if (ai->ai_family == AF_INET ||

@@ -17,6 +17,7 @@
 #include "connect.h"
 #include "netio.h"
 #include "proto.h"
+#include "resolve.h"
 
 struct errno_rep {
 	int		 er_errno;
@@ -48,10 +49,13 @@ errno_to_rep(int err)
 	return S5_REP_FAIL;
 }
 
-/* getaddrinfo for a name, or a one-entry list for an address. */
+/*
+ * getaddrinfo for a name, given up at the deadline (REP 0x06), or a
+ * one-entry list for an address.
+ */
 int
-resolve_dst(const struct socks_addr *dst, int socktype, struct addrinfo **res,
-    uint8_t *rep, const char **why)
+resolve_dst(const struct socks_addr *dst, int socktype, int64_t deadline,
+    struct addrinfo **res, uint8_t *rep, const char **why)
 {
 	struct addrinfo	 hints;
 	char		 host[S5_MAXNAME + 1], port[8];
@@ -71,11 +75,15 @@ resolve_dst(const struct socks_addr *dst, int socktype, struct addrinfo **res,
 		    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
 		hints.ai_flags |= AI_NUMERICHOST;
 	}
-	rc = getaddrinfo(host, port, &hints, res);
+	if (dst->sa_atyp == S5_ATYP_NAME)
+		rc = resolve_timed(host, port, &hints, deadline, res);
+	else
+		rc = getaddrinfo(host, port, &hints, res);
 	if (rc == 0)
 		return 0;
-	*rep = S5_REP_HOSTUNREACH;
-	*why = rc == EAI_AGAIN ? "name lookup failed temporarily" :
+	*rep = rc == RESOLVE_TIMEOUT ? S5_REP_TTLEXPIRED : S5_REP_HOSTUNREACH;
+	*why = rc == RESOLVE_TIMEOUT ? "name lookup timed out" :
+	    rc == EAI_AGAIN ? "name lookup failed temporarily" :
 	    rc == EAI_SYSTEM ? "name lookup failed" : "name not found";
 	return -1;
 }
@@ -207,7 +215,8 @@ connect_dst(const struct socks_addr *dst, int64_t deadline,
 		try_addresses(&one, deadline, filter, arg, cr);
 		return;
 	}
-	if (resolve_dst(dst, SOCK_STREAM, &res, &cr->cr_rep, &cr->cr_why) == -1)
+	if (resolve_dst(dst, SOCK_STREAM, deadline, &res, &cr->cr_rep,
+	    &cr->cr_why) == -1)
 		return;
 	try_addresses(res, deadline, filter, arg, cr);
 	freeaddrinfo(res);

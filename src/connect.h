@@ -19,8 +19,8 @@ struct addrinfo;
 
 typedef int (*addr_filter_fn)(const struct sockaddr *, void *);
 
-int	resolve_dst(const struct socks_addr *, int, struct addrinfo **,
-	    uint8_t *, const char **);
+int	resolve_dst(const struct socks_addr *, int, int64_t,
+	    struct addrinfo **, uint8_t *, const char **);
 void	connect_dst(const struct socks_addr *, int64_t, addr_filter_fn, void *,
 	    struct connect_result *);
 uint8_t	errno_to_rep(int);

@@ -96,10 +96,12 @@ class Sockd:
 
     body is written after the common keys; rules (default DEFAULT_RULES,
     pass from loopback) after body.  Rules in body come first, so they
-    win over the defaults; pass rules="" to have none but your own."""
+    win over the defaults; pass rules="" to have none but your own.
+    wrapper, if given, is a command line that ends by exec'ing the
+    daemon's (appended to it), so that signals still reach sockd."""
 
     def __init__(self, body, port=None, listen=None, workers=4, extra_args=(),
-                 rules=None):
+                 rules=None, wrapper=()):
         self.dir = tmpdir()
         self.port = port or free_port()
         listen = listen or ['127.0.0.1:%d' % self.port]
@@ -115,6 +117,7 @@ class Sockd:
         text += DEFAULT_RULES if rules is None else rules
         self.write_conf(text)
         self.extra_args = list(extra_args)
+        self.wrapper = list(wrapper)    # a command that execs the daemon
         self.proc = None
 
     def write_conf(self, text):
@@ -129,7 +132,7 @@ class Sockd:
 
     def start(self, wait=True):
         self.log = open(self.logfile, "w")
-        self.proc = subprocess.Popen([SOCKD, "-d", "-f", self.conf] + self.extra_args,
+        self.proc = subprocess.Popen(self.wrapper + [SOCKD, "-d", "-f", self.conf] + self.extra_args,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         _procs.append(self.proc)
         if wait:

@@ -1,0 +1,142 @@
+/*
+ * resolve.c: getaddrinfo() for a name, bounded by a deadline.
+ *
+ * getaddrinfo() itself waits as long as resolv.conf says (5 s a try, 2
+ * tries, for each nameserver), so a dead DNS server would pin a worker
+ * for half a minute, past connect-timeout.  Where glibc's getaddrinfo_a()
+ * exists, the lookup runs in its helper thread (which blocks every
+ * signal) and the worker waits for it with gai_suspend() until the
+ * deadline.  A lookup given up on cannot be cancelled once it runs: its
+ * request stays on a short list until it ends, and is freed at a later
+ * call.  Without getaddrinfo_a(), or when it cannot start a thread, the
+ * plain call is used.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "netio.h"
+#include "resolve.h"
+
+#ifdef HAVE_GETADDRINFO_A
+#define ABANDONED_MAX	32	/* past this, fail at once: DNS is dead */
+
+struct lookup {
+	struct gaicb	 l_cb;
+	struct addrinfo	 l_hints;
+	char		 l_host[NI_MAXHOST];
+	char		 l_port[NI_MAXSERV];
+	struct lookup	*l_next;
+};
+
+static struct lookup	*abandoned;
+static int		 nabandoned;
+
+/* Free the lookups given up on that have ended since. */
+static void
+reap(void)
+{
+	struct lookup	**lp = &abandoned, *l;
+
+	while ((l = *lp) != NULL) {
+		if (gai_error(&l->l_cb) == EAI_INPROGRESS) {
+			lp = &l->l_next;
+			continue;
+		}
+		*lp = l->l_next;
+		if (l->l_cb.ar_result != NULL)
+			freeaddrinfo(l->l_cb.ar_result);
+		free(l);
+		nabandoned--;
+	}
+}
+
+static void
+abandon(struct lookup *l)
+{
+	l->l_next = abandoned;
+	abandoned = l;
+	nabandoned++;
+}
+
+static struct lookup *
+lookup_new(const char *host, const char *port, const struct addrinfo *hints)
+{
+	struct lookup	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	strncpy(l->l_host, host, sizeof(l->l_host) - 1);
+	strncpy(l->l_port, port, sizeof(l->l_port) - 1);
+	l->l_hints = *hints;
+	l->l_cb.ar_name = l->l_host;
+	l->l_cb.ar_service = l->l_port;
+	l->l_cb.ar_request = &l->l_hints;
+	return l;
+}
+
+/* Wait for l until the deadline: its gai_error(), or EAI_INPROGRESS. */
+static int
+lookup_wait(struct lookup *l, int64_t deadline)
+{
+	const struct gaicb	*list[1] = { &l->l_cb };
+	struct timespec		 ts;
+	int			 ms, rc;
+
+	while ((rc = gai_error(&l->l_cb)) == EAI_INPROGRESS &&
+	    (ms = ms_left(deadline)) > 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000;
+		(void)gai_suspend(list, 1, &ts);
+	}
+	return rc;
+}
+
+int
+resolve_timed(const char *host, const char *port,
+    const struct addrinfo *hints, int64_t deadline, struct addrinfo **res)
+{
+	struct gaicb	*req[1];
+	struct lookup	*l;
+	int		 rc;
+
+	reap();
+	if (nabandoned >= ABANDONED_MAX)
+		return RESOLVE_TIMEOUT;
+	if ((l = lookup_new(host, port, hints)) == NULL)
+		return getaddrinfo(host, port, hints, res);
+	req[0] = &l->l_cb;
+	if (getaddrinfo_a(GAI_NOWAIT, req, 1, NULL) != 0) {
+		free(l);	/* no thread to be had: wait in the call */
+		return getaddrinfo(host, port, hints, res);
+	}
+	if ((rc = lookup_wait(l, deadline)) == EAI_INPROGRESS) {
+		switch (gai_cancel(&l->l_cb)) {
+		case EAI_CANCELED:	/* still queued */
+			free(l);
+			return RESOLVE_TIMEOUT;
+		case EAI_ALLDONE:	/* just ended */
+			rc = gai_error(&l->l_cb);
+			break;
+		default:		/* running: let it end on its own */
+			abandon(l);
+			return RESOLVE_TIMEOUT;
+		}
+	}
+	*res = l->l_cb.ar_result;
+	free(l);
+	return rc;
+}
+#else
+int
+resolve_timed(const char *host, const char *port,
+    const struct addrinfo *hints, int64_t deadline, struct addrinfo **res)
+{
+	(void)deadline;
+	return getaddrinfo(host, port, hints, res);
+}
+#endif

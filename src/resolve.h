@@ -1,0 +1,16 @@
+/* resolve.h: getaddrinfo() for a name, bounded by a deadline. */
+#ifndef SOCKD_RESOLVE_H
+#define SOCKD_RESOLVE_H
+
+#include <stdint.h>
+
+struct addrinfo;
+
+/* Not an EAI_* code: those are negative in glibc, small and positive in BSD. */
+#define RESOLVE_TIMEOUT	(-10000)
+
+/* getaddrinfo()'s answer, or RESOLVE_TIMEOUT once the deadline passed. */
+int	resolve_timed(const char *, const char *, const struct addrinfo *,
+	    int64_t, struct addrinfo **);
+
+#endif

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Name lookups bounded by connect-timeout: with a nameserver that never
+answers, a CONNECT or BIND to a name gets REP 0x06 once connect-timeout
+has passed (not after resolv.conf's 5 s a try), the worker goes on to
+serve the next session, a UDP datagram to such a name is dropped without
+stalling the association for longer, and SIGTERM still stops the daemon.
+
+The daemon runs in its own mount namespace with a resolv.conf bound
+over /etc/resolv.conf, which takes root: elsewhere the test is skipped."""
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+from harness import *
+
+DNS = "127.0.0.77"
+
+
+def can_unshare():
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    r = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10)
+    return r.returncode == 0
+
+
+if not can_unshare():
+    print("skip - needs root and unshare -m for a private /etc/resolv.conf")
+    sys.exit(77)
+
+
+class DeadDns:
+    """A nameserver that reads every query and answers none."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((DNS, 53))
+        self.sock.settimeout(0.2)
+        self.queries = 0
+        self.stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                self.sock.recvfrom(4096)
+                self.queries += 1
+            except socket.timeout:
+                pass
+
+
+dns = DeadDns()
+d = tmpdir()
+resolv = os.path.join(d, "resolv.conf")
+with open(resolv, "w") as f:
+    f.write("nameserver %s\noptions timeout:5 attempts:2\n" % DNS)
+os.chmod(resolv, 0o644)
+wrapper = ["unshare", "-m", "sh", "-c",
+           'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv]
+echo = EchoServer()
+uecho = UdpEchoServer()
+sd = Sockd("connect-timeout = 2\nshutdown-timeout = 5\n", workers=1,
+           wrapper=wrapper).start()
+
+
+def timed_request(cmd, host, port):
+    s = s5_open(sd.port)
+    t = time.time()
+    rep = s5_request(s, cmd, host, port)
+    took = time.time() - t
+    s.close()
+    return rep, took
+
+
+rep, took = timed_request(1, "hang.example", 80)
+check(rep is not None and rep[0] == 0x06, "CONNECT to a name the DNS never answers: REP 0x06")
+check(1.5 <= took <= 4.5, "  ... after connect-timeout (2 s), not resolv.conf's 10 s: %.2f s" % took)
+check(dns.queries > 0, "  ... the lookup went to the dead nameserver (%d queries)" % dns.queries)
+line = sd.session_line("target=hang.example:80")
+check("reply=0x06" in line and 'name lookup timed out' in line,
+      "  ... the session line says so: %s" % line[line.find("reply="):])
+
+# The same worker goes on: names from /etc/hosts still resolve, data flows.
+s, rep = s5_connect(sd.port, "localhost", echo.port, as_name=True)
+ok = rep is not None and rep[0] == 0
+if ok:
+    s.sendall(b"after the hang")
+    ok = recv_exact(s, 14) == b"after the hang"
+s.close()
+check(ok, "next session: CONNECT to localhost by name relays data")
+
+rep, took = timed_request(2, "hang.example", 80)
+check(rep is not None and rep[0] == 0x06 and took <= 4.5,
+      "BIND to a name the DNS never answers: REP 0x06 in %.2f s" % took)
+
+# UDP: the datagram to the dead name is dropped, the next one still goes.
+c = s5_open(sd.port)
+rep = s5_request(c, 3, "0.0.0.0", 0)
+check(rep is not None and rep[0] == 0, "UDP ASSOCIATE granted")
+if rep is not None and rep[0] == 0:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(8)
+    t = time.time()
+    u.sendto(s5_udp_header("hang.example", 9) + b"lost", (rep[1], rep[2]))
+    u.sendto(s5_udp_header("127.0.0.1", uecho.port) + b"kept", (rep[1], rep[2]))
+    try:
+        got = u.recvfrom(65535)[0]
+    except socket.timeout:
+        got = b""
+    took = time.time() - t
+    check(got.endswith(b"kept") and uecho.count(b"lost") == 0,
+          "UDP: the datagram to the dead name dropped, the next relayed")
+    check(took <= 4.5, "  ... the relay waited for the lookup no longer than connect-timeout: %.2f s" % took)
+    u.close()
+    c.close()
+
+# SIGTERM while a worker waits for the dead nameserver.
+s = s5_open(sd.port)
+s.sendall(b"\x05\x01\x00" + s5_addr("hang2.example", 80))
+time.sleep(0.5)
+t = time.time()
+rc = sd.stop(timeout=15)
+check(rc == 0 and time.time() - t <= 8,
+      "SIGTERM during a hung lookup: exit status %s in %.2f s" % (rc, time.time() - t))
+s.close()
+dns.stop = True
+finish()
