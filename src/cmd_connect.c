@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <string.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "connect.h"
 #include "netio.h"
@@ -30,6 +31,7 @@ cmd_connect(struct session *s)
 	set_nodelay(s->s_tfd);
 	memset(&bnd, 0, sizeof(bnd));
 	getsockname(s->s_tfd, (struct sockaddr *)&bnd, &sl);
+	addr_unmap(&bnd);	/* ::ffff:a.b.c.d goes back as ATYP 1 */
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&bnd) == -1)
 		return;
 	session_relay(s);

@@ -35,6 +35,7 @@ static const struct errno_rep errno_reps[] = {
 	{ ETIMEDOUT,	S5_REP_TTLEXPIRED },
 	{ EACCES,	S5_REP_NOTALLOWED },
 	{ EPERM,	S5_REP_NOTALLOWED },
+	{ EINVAL,	S5_REP_NETUNREACH },	/* fe80:: with no scope */
 	{ 0,		S5_REP_FAIL }
 };
 
@@ -136,6 +137,20 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
 	return -1;
 }
 
+/*
+ * Each address of a name gets an equal share of the time left, so one
+ * that never answers (a broken IPv6 route) leaves time for the next.
+ */
+static int64_t
+share_of(const struct addrinfo *ai, int64_t deadline)
+{
+	int	 n = 0;
+
+	for (; ai != NULL; ai = ai->ai_next)
+		n++;
+	return now_ms() + ms_left(deadline) / n;
+}
+
 static void
 try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
     void *arg, struct connect_result *cr)
@@ -157,7 +172,8 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
 			continue;
 		}
 		tried++;
-		if ((cr->cr_fd = connect_one(ai, deadline, &err)) != -1) {
+		if ((cr->cr_fd = connect_one(ai, share_of(ai, deadline),
+		    &err)) != -1) {
 			cr->cr_rep = S5_REP_OK;
 			return;
 		}

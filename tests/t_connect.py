@@ -94,6 +94,18 @@ s.sendall(b"six")
 check(rep and rep[0] == 0 and recv_exact(s, 3) == b"six", "CONNECT to an IPv6 address")
 s.close()
 
+# An IPv4-mapped IPv6 target: relayed, and BND goes back as IPv4 (ATYP 1).
+s, rep = s5_connect(sd.port, "::ffff:127.0.0.1", echo.port)
+s.sendall(b"mapped")
+check(rep and rep[0] == 0 and rep[1] == "127.0.0.1" and recv_exact(s, 6) == b"mapped",
+      "CONNECT to ::ffff:127.0.0.1: relayed, BND 127.0.0.1 as ATYP 1")
+s.close()
+
+# A link-local address without a scope cannot be reached: REP 0x03.
+s, rep = s5_connect(sd.port, "fe80::1", 80)
+check(rep is not None and rep[0] == 3, "CONNECT to fe80::1 (no scope) gives REP 0x03")
+s.close()
+
 # Names that are address literals (ATYP 3 "127.0.0.1", "::1"), as some
 # clients send them: connected without the resolver, same as an address.
 for lit, srv in (("127.0.0.1", echo), ("::1", echo6)):

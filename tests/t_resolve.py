@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Name lookups bounded by connect-timeout: with a nameserver that never
-answers, a CONNECT or BIND to a name gets REP 0x06 once connect-timeout
-has passed (not after resolv.conf's 5 s a try), the worker goes on to
-serve the next session, a UDP datagram to such a name is dropped without
-stalling the association for longer, and SIGTERM still stops the daemon.
+"""Names and connect-timeout.  With a nameserver that never answers, a
+CONNECT or BIND to a name gets REP 0x06 once connect-timeout has passed
+(not after resolv.conf's 5 s a try), the worker goes on to serve the
+next session, a UDP datagram to such a name is dropped without stalling
+the association for longer, and SIGTERM still stops the daemon.  A name
+whose first address never answers is reached on its second one within
+connect-timeout.
 
-The daemon runs in its own mount namespace with a resolv.conf bound
-over /etc/resolv.conf, which takes root: elsewhere the test is skipped."""
+The daemon runs in its own mount namespace with a resolv.conf and a
+hosts file bound over /etc's, which takes root: elsewhere the test is
+skipped."""
 import os
 import shutil
 import subprocess
@@ -56,8 +59,14 @@ resolv = os.path.join(d, "resolv.conf")
 with open(resolv, "w") as f:
     f.write("nameserver %s\noptions timeout:5 attempts:2\n" % DNS)
 os.chmod(resolv, 0o644)
+hosts = os.path.join(d, "hosts")
+with open(hosts, "w") as f:
+    f.write("127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
+            "127.0.0.2 two.test\n127.0.0.3 two.test\n")
+os.chmod(hosts, 0o644)
 wrapper = ["unshare", "-m", "sh", "-c",
-           'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv]
+           'mount --bind "$0" /etc/resolv.conf && mount --bind "$1" /etc/hosts'
+           ' && shift && exec "$@"', resolv, hosts]
 echo = EchoServer()
 uecho = UdpEchoServer()
 sd = Sockd("connect-timeout = 2\nshutdown-timeout = 5\n", workers=1,
@@ -115,6 +124,35 @@ if rep is not None and rep[0] == 0:
     check(took <= 4.5, "  ... the relay waited for the lookup no longer than connect-timeout: %.2f s" % took)
     u.close()
     c.close()
+
+# two.test is 127.0.0.2, whose listener drops every SYN (its backlog is
+# full), then 127.0.0.3, which answers: the first address gets half of
+# connect-timeout, the second the rest.
+black = socket.socket()
+black.bind(("127.0.0.2", 0))
+black.listen(0)
+bport = black.getsockname()[1]
+fillers = []
+for _ in range(3):
+    f = socket.socket()
+    f.setblocking(False)
+    f.connect_ex(("127.0.0.2", bport))
+    fillers.append(f)
+time.sleep(0.2)
+good = socket.socket()
+good.bind(("127.0.0.3", bport))
+good.listen(4)
+t = time.time()
+s, rep = s5_connect(sd.port, "two.test", bport)
+took = time.time() - t
+check(rep is not None and rep[0] == 0,
+      "CONNECT to a name whose first address never answers: REP 0 from the second")
+check(0.7 <= took <= 1.8, "  ... after half of connect-timeout (2 s): %.2f s" % took)
+s.close()
+for f in fillers + [black, good]:
+    f.close()
+line = sd.session_line("target=two.test:")
+check("connected=127.0.0.3:" in line, "  ... the session line names the second address")
 
 # SIGTERM while a worker waits for the dead nameserver.
 s = s5_open(sd.port)
