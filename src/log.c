@@ -14,6 +14,7 @@
 
 static int	 log_stderr = 1;
 static int	 log_level = LOG_INFO;
+static const char *log_ident = "sockd";
 static const char *log_tag = "";
 
 struct log_name {
@@ -61,9 +62,20 @@ void
 log_init(const char *ident, int to_stderr, int facility)
 {
 	log_stderr = to_stderr;
+	log_ident = ident;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
 	tzset();
+}
+
+/* A new syslog facility (SIGHUP); nothing to do when logging to stderr. */
+void
+log_setfacility(int facility)
+{
+	if (log_stderr)
+		return;
+	closelog();
+	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 }
 
 void

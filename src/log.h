@@ -7,6 +7,7 @@
 
 void	log_init(const char *ident, int to_stderr, int facility);
 void	log_setlevel(int level);
+void	log_setfacility(int facility);
 int	log_getlevel(void);
 void	log_settag(const char *tag);
 int	log_facility_byname(const char *name);

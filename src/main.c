@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,38 @@ check_passwd(struct sockd_conf *c)
 }
 
 /*
+ * The user and group to become must exist: started as root, sockd would
+ * fail after detaching otherwise.  Not root: a warning (nothing drops).
+ */
+static int
+check_user(const char *file, const struct sockd_conf *c)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	if (c->c_user == NULL)
+		return 0;
+	if (priv_lookup(c->c_user, c->c_group, &uid, &gid) == -1) {
+		if (geteuid() != 0) {
+			log_warnx("started as root, sockd could not become "
+			    "that user");
+			return 0;
+		}
+		log_warnx("%s: cannot become user \"%s\"%s%s%s: create the "
+		    "account, or set \"user\" and \"group\"", file,
+		    c->c_user, c->c_group ? " (group \"" : "",
+		    c->c_group ? c->c_group : "", c->c_group ? "\")" : "");
+		return -1;
+	}
+	if (uid == 0 && geteuid() == 0) {
+		log_warnx("%s: user \"%s\" is root: sockd will not run as "
+		    "root", file, c->c_user);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * -n: check the file; print what is wrong, or that it is fine and its
  * rules.  With -q, answer the query instead: exit 0 pass, 1 block.
  */
@@ -72,6 +105,10 @@ check_only(const char *file, const char *query)
 	if ((c = conf_load(file)) == NULL) {
 		fprintf(stderr, "%s: configuration has errors\n", file);
 		return query != NULL ? 2 : 1;
+	}
+	if (query == NULL && check_user(file, c) == -1) {
+		conf_free(c);
+		return 1;
 	}
 	if (query == NULL && check_passwd(c) == -1) {
 		fprintf(stderr, "%s: cannot load the password file %s as "
@@ -90,11 +127,27 @@ check_only(const char *file, const char *query)
 	return rc;
 }
 
+/*
+ * Standard error is the log only in the foreground: a daemon must not
+ * hold its starter's terminal or pipe, so log = "stderr" without -d
+ * falls back to syslog, and says so while it can still be heard.
+ */
 static void
 start_logging(const struct sockd_conf *c, int foreground)
 {
-	log_init("sockd", foreground || c->c_log_stderr, c->c_log_facility);
+	log_init("sockd", foreground, c->c_log_facility);
 	log_setlevel(c->c_log_level);
+}
+
+/* The config's path made absolute: daemon() moves to /, and SIGHUP reads it. */
+static const char *
+conf_path(const char *file)
+{
+	static char	 path[PATH_MAX];
+
+	if (file[0] == '/' || realpath(file, path) == NULL)
+		return file;
+	return path;
 }
 
 /* Pid file and the user to become; the pid file only as a daemon's duty. */
@@ -147,16 +200,23 @@ main(int argc, char *argv[])
 	log_init("sockd", 1, LOG_DAEMON);
 	if (check)
 		return check_only(file, query);
+	file = conf_path(file);
 	if ((conf = conf_load(file)) == NULL)
 		fatalx("%s: configuration has errors", file);
-	start_logging(conf, foreground);
+	/* until detached, errors go to the terminal (or the init script) */
+	log_setlevel(conf->c_log_level);
+	if (geteuid() == 0 && check_user(file, conf) == -1)
+		exit(1);
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
 	if (check_passwd(conf) == -1)
 		fatalx("cannot load the password file %s as user %s",
 		    conf->c_passwd_file, conf->c_user ? conf->c_user : "root");
+	if (!foreground && conf->c_log_stderr)
+		log_warnx("log = \"stderr\" needs -d: logging to syslog");
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
+	start_logging(conf, foreground);
 	write_pidfile(conf, foreground);
 	priv_drop(conf->c_user, conf->c_group);
 	if (auth_load(conf, NULL) == -1)

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +97,38 @@ reload_listeners(struct listeners *l, const struct sockd_conf *next)
 		    geteuid() != 0 ? " after dropping root" : "");
 }
 
+/* A key a reload cannot change: keep the running value, and say so. */
+static void
+keep_str(char **next, const char *running, const char *key)
+{
+	if ((*next == NULL && running == NULL) ||
+	    (*next != NULL && running != NULL && strcmp(*next, running) == 0))
+		return;
+	log_warnx("%s changed: restart sockd to apply", key);
+	free(*next);
+	*next = running != NULL ? strdup(running) : NULL;
+}
+
+/*
+ * The process is already that user, has written that pid file and opened
+ * that log: those keep their running values.  The log level and facility
+ * take effect now.
+ */
+static void
+reload_fixed(const struct sockd_conf *conf, struct sockd_conf *next)
+{
+	keep_str(&next->c_user, conf->c_user, "user");
+	keep_str(&next->c_group, conf->c_group, "group");
+	keep_str(&next->c_pidfile, conf->c_pidfile, "pidfile");
+	if (next->c_log_stderr != conf->c_log_stderr) {
+		log_warnx("log changed: restart sockd to apply");
+		next->c_log_stderr = conf->c_log_stderr;
+	}
+	if (next->c_log_facility != conf->c_log_facility)
+		log_setfacility(next->c_log_facility);
+	log_setlevel(next->c_log_level);
+}
+
 /* Re-read the config; start a new generation; let the old one finish. */
 static struct sockd_conf *
 master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
@@ -112,6 +145,7 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 		conf_free(next);
 		return conf;
 	}
+	reload_fixed(conf, next);
 	reload_listeners(l, next);
 	if (next->c_max_workers > p->p_max)
 		log_warnx("max-workers %d is more than the %d slots sized at "

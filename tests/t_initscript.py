@@ -136,6 +136,27 @@ for ssd in ([True, False] if have_ssd else [False]):
     rc, out = init("stop", ssd)
     check(rc == 0, "[%s] stop when stopped: 0" % how)
 
+# The pid file belongs to the unprivileged user sockd runs as: a pid in it
+# that is not sockd's is never signalled.
+stranger = subprocess.Popen(["sleep", "60"])
+os.makedirs(os.path.dirname(sd.pidfile), exist_ok=True)
+with open(sd.pidfile, "w") as f:
+    f.write("%d\n" % stranger.pid)
+for ssd in ([True, False] if have_ssd else [False]):
+    how = "start-stop-daemon" if ssd else "plain kill"
+    rc, out = init("status", ssd)
+    check(rc == 1, "[%s] status with a stranger's pid in the pid file: 1, not running (%s)" % (how, out.strip()))
+    rc, out = init("reload", ssd)
+    check(rc == 7, "[%s] reload: 7, not running" % how)
+    rc, out = init("stop", ssd)
+    check(rc == 0 and stranger.poll() is None, "[%s] stop: 0, and the stranger lives" % how)
+    with open(sd.pidfile, "w") as f:
+        f.write("%d\n" % stranger.pid)
+check(stranger.poll() is None, "the process named in the pid file was never signalled")
+stranger.kill()
+stranger.wait()
+os.unlink(sd.pidfile)
+
 # A broken file: start refuses and says so, before forking anything.
 with open(sd.conf, "a") as f:
     f.write("workers = banana\n")

@@ -86,4 +86,63 @@ r = subprocess.run([SOCKD, "-n", "-f", shipped], capture_output=True, text=True,
 check(r.returncode == 0 and "configuration OK" in r.stdout, "sockd -n: the shipped etc/sockd.conf is OK")
 r = subprocess.run([SOCKD, "-d", "-f", bad], capture_output=True, text=True, timeout=10)
 check(r.returncode == 1, "start with a bad config: exit 1")
+
+# A user that does not exist: sockd -n says so (as root, where sockd would
+# become it), and a start fails on the terminal before detaching.
+nouser = Sockd("")
+with open(nouser.conf) as f:
+    text = f.read()
+nouser.write_conf(re.sub(r'user = "[^"]*"', 'user = "no-such-user-x"', text))
+r = subprocess.run([SOCKD, "-n", "-f", nouser.conf], capture_output=True, text=True, timeout=10)
+if os.geteuid() == 0:
+    check(r.returncode == 1 and 'cannot become user "no-such-user-x"' in r.stderr,
+          "sockd -n as root: a missing user is an error (%s)" % r.stderr.strip().splitlines()[-1:])
+    r = subprocess.run([SOCKD, "-f", nouser.conf], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "no-such-user-x" in r.stderr,
+          "start as root with a missing user: exit 1, the reason on stderr")
+else:
+    check(r.returncode == 0 and "no-such-user-x" in r.stderr,
+          "sockd -n not as root: a missing user is a warning")
+
+# Errors after the config is read reach the terminal, not only the log: a
+# port already taken, started without -d.
+busy = Sockd("").start()
+twin = Sockd("", port=busy.port)
+r = subprocess.run([SOCKD, "-f", twin.conf], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "Address already in use" in r.stderr,
+      "start without -d on a taken port: exit 1, the reason on stderr")
+busy.stop()
+
+# A relative -f survives daemon()'s chdir("/"): SIGHUP reads the same
+# file (a new generation of workers proves the reload took).
+rel = Sockd("min-spare-workers = 2\nmax-spare-workers = 2\n", workers=2)
+r = subprocess.run([SOCKD, "-f", "sockd.conf"], cwd=rel.dir, capture_output=True,
+                   text=True, timeout=10)
+check(r.returncode == 0 and 'log = "stderr" needs -d' in r.stderr,
+      "start without -d, relative -f: exit 0, log = stderr falls back to syslog, said on stderr")
+pid = None
+for _ in range(50):
+    try:
+        pid = int(open(rel.pidfile).read())
+        break
+    except (OSError, ValueError):
+        time.sleep(0.1)
+kids = lambda: set(int(x) for x in subprocess.run(
+    ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split())
+time.sleep(0.5)
+before = kids()
+os.kill(pid, signal.SIGHUP)
+renewed = False
+for _ in range(50):
+    now = kids()
+    if now and not (now & before):
+        renewed = True
+        break
+    time.sleep(0.1)
+check(pid is not None and before and renewed, "SIGHUP with a relative -f: the reload took")
+os.kill(pid, signal.SIGTERM)
+for _ in range(100):
+    if not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z":
+        break
+    time.sleep(0.1)
 finish()
