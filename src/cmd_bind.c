@@ -44,30 +44,6 @@ bind_expected(struct session *s, struct addrinfo **res)
 	return -1;
 }
 
-/* The local address a connection to dst would leave from, port 0. */
-static int
-route_source(const struct sockaddr *dst, struct sockaddr_storage *src)
-{
-	struct sockaddr_storage	 to;
-	socklen_t		 sl = sizeof(*src);
-	int			 fd, rc;
-
-	memcpy(&to, dst, addr_len(dst));
-	if (addr_port((struct sockaddr *)&to) == 0)
-		addr_set_port((struct sockaddr *)&to, 9);	/* discard */
-	if ((fd = socket(dst->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	rc = connect(fd, (struct sockaddr *)&to, addr_len(dst));
-	if (rc == 0)
-		rc = getsockname(fd, (struct sockaddr *)src, &sl);
-	close(fd);
-	if (rc == 0) {
-		addr_unmap(src);	/* ::ffff:a.b.c.d: listen on IPv4 */
-		addr_set_port((struct sockaddr *)src, 0);
-	}
-	return rc;
-}
-
 /*
  * Where to listen: the external address when configured; else the
  * route's source toward the first expected host; for "any host", the

@@ -1,6 +1,7 @@
 /*
  * cmd_udp.c: UDP ASSOCIATE.  A relay socket faces the client (the
- * client's family, on the address it came in on); one socket per
+ * client's family, on the address it came in on; or, when DST.ADDR names
+ * another host to send from, on the route toward it); one socket per
  * destination family, opened when first needed, faces the world.  A
  * poll() loop carries datagrams both ways until the control connection
  * closes or nothing has been relayed for udp-timeout.
@@ -33,10 +34,9 @@ enum udp_sock { UDP_CTL, UDP_RELAY, UDP_OUT4, UDP_OUT6, UDP_NSOCK };
 struct udp_assoc {
 	struct session		*u_s;
 	int			 u_fd[UDP_NSOCK];
-	struct sockaddr_storage	 u_client;	/* where replies go */
+	struct sockaddr_storage	 u_client;	/* who sends; where replies go */
 	int			 u_client_port;	/* u_client's port is known */
-	struct sockaddr_storage	 u_expect;	/* DST.ADDR, when given */
-	int			 u_expect_addr;
+	int			 u_elsewhere;	/* u_client is not s_client */
 	char			 u_name[S5_MAXNAME + 1]; /* last name looked up */
 	struct sockaddr_storage	 u_name_addr;
 	int64_t			 u_name_until;
@@ -55,7 +55,11 @@ udp_drop(struct udp_assoc *u, const char *why, const struct sockaddr *sa)
 	    sa != NULL ? addr_ntop(sa, a, sizeof(a)) : "");
 }
 
-/* Who may send to the relay: the client's IP, DST.ADDR/PORT if given. */
+/*
+ * Who may send to the relay (RFC 1928: DST.ADDR and DST.PORT are where
+ * the client will send from): DST.ADDR when given, else the client's IP;
+ * DST.PORT when given, else the port of the first datagram.
+ */
 static void
 udp_init(struct udp_assoc *u, struct session *s)
 {
@@ -70,9 +74,11 @@ udp_init(struct udp_assoc *u, struct session *s)
 	memcpy(&u->u_client, &s->s_client, sizeof(u->u_client));
 	if (d->sa_atyp != S5_ATYP_NAME &&
 	    !addr_is_unspecified((const struct sockaddr *)&d->sa_addr)) {
-		memcpy(&u->u_expect, &d->sa_addr, sizeof(u->u_expect));
-		addr_unmap(&u->u_expect);
-		u->u_expect_addr = 1;
+		memcpy(&u->u_client, &d->sa_addr, sizeof(u->u_client));
+		addr_unmap(&u->u_client);
+		u->u_elsewhere = !addr_equal_host(
+		    (const struct sockaddr *)&u->u_client,
+		    (const struct sockaddr *)&s->s_client);
 	}
 	if (d->sa_port != 0) {
 		addr_set_port((struct sockaddr *)&u->u_client, d->sa_port);
@@ -81,7 +87,11 @@ udp_init(struct udp_assoc *u, struct session *s)
 	u->u_last = now_ms();
 }
 
-/* The relay socket on the address the client came in on, any port. */
+/*
+ * The relay socket on the address the client came in on, any port; for
+ * a sender elsewhere, on the address the route toward it leaves from
+ * (of its family, which may not be the control connection's).
+ */
 static int
 udp_open_relay(struct udp_assoc *u)
 {
@@ -91,6 +101,9 @@ udp_open_relay(struct udp_assoc *u)
 	int			 fd, on = 1;
 
 	memcpy(&ss, &s->s_local, sizeof(ss));
+	if (u->u_elsewhere &&
+	    route_source((struct sockaddr *)&u->u_client, &ss) == -1)
+		return -1;
 	addr_unmap(&ss);
 	addr_set_port((struct sockaddr *)&ss, 0);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -132,9 +145,6 @@ udp_from_client(struct udp_assoc *u, const struct sockaddr *from)
 	const struct sockaddr	*c = (const struct sockaddr *)&u->u_client;
 
 	if (!addr_equal_host(from, c))
-		return 0;
-	if (u->u_expect_addr &&
-	    !addr_equal_host(from, (const struct sockaddr *)&u->u_expect))
 		return 0;
 	if (u->u_client_port)
 		return addr_port(from) == addr_port(c);
@@ -386,9 +396,16 @@ void
 cmd_udp(struct session *s)
 {
 	struct udp_assoc u;
+	char		 a[ADDR_STRLEN];
 	int		 i, err;
 
 	udp_init(&u, s);
+	if (u.u_elsewhere && session_source_allowed(s, &u.u_client) == -1) {
+		session_why(s, "UDP source %s not allowed by the client rules",
+		    addr_ntop((struct sockaddr *)&u.u_client, a, sizeof(a)));
+		session_reply(s, S5_REP_NOTALLOWED, NULL);
+		return;
+	}
 	if (udp_open_relay(&u) == -1) {
 		err = errno;
 		session_why(s, "UDP relay socket: %s", strerror(err));

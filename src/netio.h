@@ -1,4 +1,4 @@
-/* netio.h: socket reads and writes bounded by a deadline. */
+/* netio.h: socket reads and writes bounded by a deadline; small socket helpers. */
 #ifndef SOCKD_NETIO_H
 #define SOCKD_NETIO_H
 
@@ -20,5 +20,9 @@ ssize_t	read_deadline(int, void *, size_t, int64_t);
 int	write_deadline(int, const void *, size_t, int64_t);
 int	set_nonblock(int, int);
 void	set_nodelay(int);
+
+struct sockaddr;
+struct sockaddr_storage;
+int	route_source(const struct sockaddr *, struct sockaddr_storage *);
 
 #endif

@@ -138,8 +138,10 @@ session_passed(struct session *s, const struct rule *r)
  * Client rules, at accept time, before a byte is read: 0 to serve the
  * client, -1 (after logging why) to close it at once.
  */
-int
-session_client_allowed(struct session *s)
+/* The client rule that decides for this address on s's listener. */
+static const struct rule *
+client_rule(struct session *s, const struct sockaddr_storage *from,
+    const char *what)
 {
 	const struct sockd_conf	*c = s->s_conf;
 	const struct rule	*r = NULL;
@@ -149,24 +151,52 @@ session_client_allowed(struct session *s)
 	int			 i, maybe;
 
 	memset(&q, 0, sizeof(q));
-	q.q_client = s->s_client;
+	q.q_client = *from;
+	addr_unmap(&q.q_client);
 	q.q_listen = s->s_local;
 	addr_unmap(&q.q_listen);
 	if ((i = rule_first(c->c_client_rules, c->c_nclient_rules, &q,
 	    &maybe)) >= 0)
 		r = &c->c_client_rules[i];
-	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
+	if (r != NULL && r->r_action != RULE_BLOCK)
+		return r;
+	addr_ntop((struct sockaddr *)&q.q_client, client, sizeof(client));
 	addr_ntop((struct sockaddr *)&q.q_listen, local, sizeof(local));
 	rule_ref(RULESET_CLIENT, r, ref, sizeof(ref));
-	if (r == NULL || r->r_action == RULE_BLOCK) {
-		log_notice("session %016llx: blocked client=%s listener=%s "
-		    "by %s", (unsigned long long)s->s_id, client, local, ref);
+	log_notice("session %016llx: blocked %s=%s listener=%s by %s",
+	    (unsigned long long)s->s_id, what, client, local, ref);
+	return NULL;
+}
+
+/*
+ * A UDP ASSOCIATE whose DST.ADDR is not the client: that host will send
+ * the datagrams, so it must pass the client rules as if it connected.
+ */
+int
+session_source_allowed(struct session *s, const struct sockaddr_storage *src)
+{
+	return client_rule(s, src, "udp source") != NULL ? 0 : -1;
+}
+
+int
+session_client_allowed(struct session *s)
+{
+	const struct rule	*r;
+	char			 client[ADDR_STRLEN], local[ADDR_STRLEN];
+	char			 ref[RULE_REFLEN];
+	struct sockaddr_storage	 listen = s->s_local;
+
+	if ((r = client_rule(s, &s->s_client, "client")) == NULL)
 		return -1;
-	}
 	s->s_crule = r;
-	if (r->r_log & RULE_L_CONNECT)
-		log_info("session %016llx: accepted client=%s listener=%s by "
-		    "%s", (unsigned long long)s->s_id, client, local, ref);
+	if (!(r->r_log & RULE_L_CONNECT))
+		return 0;
+	addr_unmap(&listen);
+	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
+	addr_ntop((struct sockaddr *)&listen, local, sizeof(local));
+	rule_ref(RULESET_CLIENT, r, ref, sizeof(ref));
+	log_info("session %016llx: accepted client=%s listener=%s by "
+	    "%s", (unsigned long long)s->s_id, client, local, ref);
 	return 0;
 }
 

@@ -93,6 +93,8 @@ void	cmd_udp(struct session *);
 
 /* policy.c: the rules; auth.c: authentication */
 int	session_client_allowed(struct session *);
+int	session_source_allowed(struct session *,
+	    const struct sockaddr_storage *);
 int	session_allowed(struct session *);
 int	session_addr_filter(const struct sockaddr *, void *);
 int	session_reply_allowed(struct session *, int, const struct sockaddr *);

@@ -139,6 +139,45 @@ c.close()
 u.close()
 other.close()
 
+# DST.ADDR names another host (RFC 1928: the address the client will send
+# from): datagrams from it are relayed, the client's own are dropped.
+u = udp_socket(src="127.0.0.2")
+mine = udp_socket()
+c, relay = associate(sd.port, "127.0.0.2", u.getsockname()[1])
+check(relay is not None, "DST.ADDR 127.0.0.2, another host than the client's: granted")
+if relay is not None:
+    u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"from elsewhere", relay)
+    check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"from elsewhere"),
+          "  ... datagrams from 127.0.0.2 are relayed, and the answer goes back there")
+    mine.sendto(s5_udp_header("127.0.0.1", echo.port) + b"from the client", relay)
+    check(wait_count(echo, b"from the client", 1, 0.5) == 0,
+          "  ... the TCP client's own address is not DST.ADDR: dropped")
+c.close()
+u.close()
+mine.close()
+
+# DST.ADDR of the other family: an IPv4 control connection, datagrams from
+# [::1]; the relay is IPv6 and BND says so.
+u = udp_socket(socket.AF_INET6)
+c, relay = associate(sd.port, "::1", u.getsockname()[1])
+check(relay is not None and relay[0] == "::1",
+      "IPv4 control connection, DST.ADDR ::1: relay on [::1] (%s)" % (relay,))
+if relay is not None:
+    u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"v6 sender", (relay[0], relay[1]))
+    check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"v6 sender"),
+          "  ... datagrams from [::1] are relayed")
+c.close()
+u.close()
+
+# A DST.ADDR the client rules would not let in gets REP 0x02.
+c = s5_open(sd.port)
+rep = s5_request(c, 3, "192.0.2.1", 5000)
+check(rep is not None and rep[0] == 2, "DST.ADDR 192.0.2.1, blocked by the client rules: REP 0x02")
+c.close()
+check(sd.wait_log("blocked udp source=192.0.2.1", 5) and
+      "UDP source 192.0.2.1:5000 not allowed by the client rules" in sd.session_line("cmd=udpassociate target=192.0.2.1"),
+      "  ... logged with the rule and the reason")
+
 # An IPv6 client on the [::1] listener gets an IPv6 relay.
 c, relay = associate(port6, "::", 0, proxy="::1")
 check(relay is not None and relay[0] == "::1", "IPv6 client: relay on [::1]")
