@@ -25,6 +25,26 @@
 #define BW_CLIENT	(-1)	/* the client closed or failed: no reply */
 #define BW_FAIL		(-2)	/* reply with bw_rep */
 
+/*
+ * A name's addresses the socks rules block are marked AF_UNSPEC (the
+ * list must stay whole for freeaddrinfo()); the others may connect in.
+ * How many are left.
+ */
+static int
+bind_filter(struct session *s, struct addrinfo *res)
+{
+	struct addrinfo	*ai;
+	int		 n = 0;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (session_addr_filter(ai->ai_addr, s) != 0)
+			ai->ai_family = AF_UNSPEC;
+		else
+			n++;
+	}
+	return n;
+}
+
 /* The hosts allowed to connect in: NULL (*res) means any. */
 static int
 bind_expected(struct session *s, struct addrinfo **res)
@@ -37,10 +57,17 @@ bind_expected(struct session *s, struct addrinfo **res)
 	    addr_is_unspecified((struct sockaddr *)&s->s_dst.sa_addr))
 		return 0;
 	if (resolve_dst(&s->s_dst, SOCK_STREAM, now_ms() +
-	    s->s_conf->c_connect_timeout * 1000LL, res, &rep, &why) == 0)
+	    s->s_conf->c_connect_timeout * 1000LL, res, &rep, &why) == -1) {
+		session_why(s, "BIND: %s", why);
+		session_reply(s, rep, NULL);
+		return -1;
+	}
+	if (bind_filter(s, *res) > 0)
 		return 0;
-	session_why(s, "BIND: %s", why);
-	session_reply(s, rep, NULL);
+	freeaddrinfo(*res);
+	*res = NULL;
+	session_why(s, "BIND: every address of the name is blocked");
+	session_reply(s, S5_REP_NOTALLOWED, NULL);
 	return -1;
 }
 
@@ -59,13 +86,16 @@ bind_local(struct session *s, const struct addrinfo *exp,
 	if (s->s_conf->c_external != NULL)
 		return addr_parse_ip(s->s_conf->c_external, ss, &sl);
 	/* a SOCKS4 reply has room for IPv4 only */
-	while (s->s_version == SOCKS4_VERSION && ai != NULL &&
-	    ai->ai_family != AF_INET)
+	while (ai != NULL && (ai->ai_family == AF_UNSPEC ||
+	    (s->s_version == SOCKS4_VERSION && ai->ai_family != AF_INET)))
 		ai = ai->ai_next;
 	if (ai != NULL)
 		return route_source(ai->ai_addr, ss);
-	if (exp != NULL)
-		return route_source(exp->ai_addr, ss);
+	for (ai = exp; ai != NULL && ai->ai_family == AF_UNSPEC;
+	    ai = ai->ai_next)
+		;
+	if (ai != NULL)
+		return route_source(ai->ai_addr, ss);
 	memcpy(ss, &s->s_local, sizeof(*ss));
 	addr_unmap(ss);
 	addr_set_port((struct sockaddr *)ss, 0);
@@ -199,7 +229,8 @@ bind_peer_ok(struct session *s, const struct addrinfo *exp,
 	char			 a[ADDR_STRLEN];
 
 	for (ai = exp; ai != NULL; ai = ai->ai_next)
-		if (addr_equal_host(ai->ai_addr, peer))
+		if (ai->ai_family != AF_UNSPEC &&
+		    addr_equal_host(ai->ai_addr, peer))
 			break;
 	if (exp != NULL && ai == NULL) {
 		session_why(s, "BIND: connection from %s, not DST.ADDR",

@@ -156,10 +156,11 @@ query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 		    "decide each datagram's destination\n");
 		return 1;
 	}
-	if (i >= 0 && maybe && q->q_cmd != S5_CMD_CONNECT) {
+	if (i >= 0 && maybe && q->q_cmd != S5_CMD_CONNECT &&
+	    q->q_cmd != S5_CMD_BIND) {
 		fprintf(fp, "  => block: rule #%d needs the address of %s, "
-		    "and only connect resolves a name before deciding\n",
-		    c->c_socks_rules[i].r_number, q->q_name);
+		    "and only connect and bind resolve a name before "
+		    "deciding\n", c->c_socks_rules[i].r_number, q->q_name);
 		return 0;
 	}
 	if (i >= 0 && maybe)

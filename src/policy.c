@@ -202,11 +202,10 @@ session_client_allowed(struct session *s)
 
 /*
  * Socks rules, after the request and authentication.  Let through here
- * and decided later: a CONNECT to a name whose answer depends on its
- * addresses (session_addr_filter decides each), and a UDP association
- * whose answer depends on where its datagrams go (session_udp_dst_allowed
- * decides each).  For BIND such an answer is a block.  On a block:
- * reply 0x02, -1.
+ * and decided later: a CONNECT or BIND to a name whose answer depends
+ * on its addresses (session_addr_filter decides each), and a UDP
+ * association whose answer depends on where its datagrams go
+ * (session_udp_dst_allowed decides each).  On a block: reply 0x02, -1.
  */
 int
 session_allowed(struct session *s)
@@ -220,7 +219,7 @@ session_allowed(struct session *s)
 	q.q_anydst = s->s_cmd == S5_CMD_UDP;
 	r = socks_rule(s, &q, &maybe);
 	if (r != NULL && maybe && (s->s_cmd == S5_CMD_CONNECT ||
-	    s->s_cmd == S5_CMD_UDP))
+	    s->s_cmd == S5_CMD_BIND || s->s_cmd == S5_CMD_UDP))
 		return 0;
 	if (r != NULL && !maybe && r->r_action == RULE_PASS) {
 		session_passed(s, r);

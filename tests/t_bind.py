@@ -167,6 +167,44 @@ c.close()
 r.close()
 sd2.stop()
 
+# A name under rules that need its addresses (a block on one address
+# first, as the sample config's): each address is checked, as for
+# CONNECT, and the BIND goes on from the ones let through.
+sd3 = Sockd("bind-timeout = 5\n", rules='''
+client pass { from = { "127.0.0.0/8", "::1" } }
+socks block { to = "127.0.0.9" }
+socks pass { from = { "127.0.0.0/8", "::1" } to = "0/0" }
+''')
+sd3.start()
+c, rep1 = bind_session(sd3.port, "localhost", 0)
+ok = rep1 is not None and rep1[0] == 0
+r = remote_connect(rep1[1], rep1[2], src="::1" if ":" in rep1[1] else "127.0.0.1") if ok else None
+rep2 = s5_reply(c) if ok else None
+check(ok and rep2 and rep2[0] == 0,
+      "BIND to localhost behind a block on 127.0.0.9: both replies (%s)" % (rep1,))
+c.close()
+if r:
+    r.close()
+s = connect(sd3.port)
+s.sendall(b"\x04\x02\x00\x00\x00\x00\x00\x01\x00localhost\x00")
+rep = recv_exact(s, 8)
+check(len(rep) == 8 and rep[1] == 90, "SOCKS4a BIND to localhost behind the same block: 90")
+s.close()
+sd3.stop()
+sd4 = Sockd("bind-timeout = 5\n", rules='''
+client pass { from = { "127.0.0.0/8", "::1" } }
+socks block { to = { "127.0.0.0/8", "::1" } }
+socks pass { from = { "127.0.0.0/8", "::1" } to = "0/0" }
+''')
+sd4.start()
+c, rep1 = bind_session(sd4.port, "localhost", 0)
+check(rep1 is not None and rep1[0] == 2, "BIND to localhost when all its addresses are blocked: REP 0x02")
+c.close()
+check("reply=0x02" in sd4.session_line('end="BIND: every address of the name is blocked"') and
+      "resolved=127.0.0.1 by socks rule #1" in sd4.logtext(),
+      "  ... and the session line says why")
+sd4.stop()
+
 bad = Sockd('external = "eth0"\n')
 rc, out = bad.check_conf()
 check(rc != 0 and "external" in out, "external must be an address: %s" % out.strip())
