@@ -218,6 +218,37 @@ addr_equal_host(const struct sockaddr *a, const struct sockaddr *b)
 	return memcmp(pa, pb, fa == AF_INET ? 4 : 16) == 0;
 }
 
+/* 127.0.0.0/8, ::ffff:127.0.0.0/104 or ::1. */
+static int
+addr_is_loopback(const struct sockaddr *sa)
+{
+	const uint8_t	*p;
+	int		 f;
+
+	if ((p = addr_bytes(sa, &f)) == NULL)
+		return 0;
+	if (f == AF_INET)
+		return p[0] == 127;
+	return IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)p);
+}
+
+/*
+ * Does a connection to peer, which left from src, reach the listening
+ * address la?  A wildcard la is reached at any address of this host:
+ * a loopback one, or the very address the connection left from (a host
+ * talks to its own address from that address).
+ */
+int
+addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
+    const struct sockaddr *la)
+{
+	if (addr_port(peer) != addr_port(la))
+		return 0;
+	if (!addr_is_unspecified(la))
+		return addr_equal_host(peer, la);
+	return addr_is_loopback(peer) || addr_equal_host(peer, src);
+}
+
 /*
  * "10.0.0.0/8", "2001:db8::/32", a plain address (a host route), or
  * "0/0" / "any": every address of both families.

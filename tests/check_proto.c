@@ -387,6 +387,42 @@ START_TEST(test_nowhere)
 }
 END_TEST
 
+/* addr_reaches(): is a connection to peer (from src) one to listener la? */
+START_TEST(test_reaches)
+{
+	static const struct {
+		const char *peer, *src, *la;
+		int reaches;
+	} c[] = {
+		{ "127.0.0.1:1080", "127.0.0.1:5000", "127.0.0.1:1080", 1 },
+		{ "127.0.0.1:1081", "127.0.0.1:5000", "127.0.0.1:1080", 0 },
+		{ "127.0.0.2:1080", "127.0.0.1:5000", "127.0.0.1:1080", 0 },
+		{ "127.0.0.2:1080", "127.0.0.1:5000", "0.0.0.0:1080", 1 },
+		{ "[::ffff:127.0.0.1]:1080", "127.0.0.1:5000", "127.0.0.1:1080", 1 },
+		{ "[::1]:1080", "[::1]:5000", "[::]:1080", 1 },
+		{ "[::1]:1080", "[::1]:5000", "[::1]:1080", 1 },
+		{ "10.0.0.5:1080", "10.0.0.5:40000", "0.0.0.0:1080", 1 },
+		{ "10.0.0.6:1080", "10.0.0.5:40000", "0.0.0.0:1080", 0 },
+		{ "[2001:db8::1]:1080", "[2001:db8::2]:1", "[::]:1080", 0 },
+		{ "[2001:db8::2]:1080", "[2001:db8::2]:1", "[::]:1080", 1 },
+		{ "10.0.0.6:1080", "10.0.0.5:40000", "10.0.0.6:1080", 1 },
+	};
+	struct sockaddr_storage	 p, s, l;
+	socklen_t		 sl;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ck_assert_int_eq(addr_parse_hostport(c[i].peer, &p, &sl), 0);
+		ck_assert_int_eq(addr_parse_hostport(c[i].src, &s, &sl), 0);
+		ck_assert_int_eq(addr_parse_hostport(c[i].la, &l, &sl), 0);
+		ck_assert_msg(addr_reaches((struct sockaddr *)&p,
+		    (struct sockaddr *)&s, (struct sockaddr *)&l) ==
+		    c[i].reaches, "%s from %s to %s", c[i].peer, c[i].src,
+		    c[i].la);
+	}
+}
+END_TEST
+
 START_TEST(test_hostport)
 {
 	struct sockaddr_storage	 ss;
@@ -436,6 +472,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_cidr, 0, sizeof(cidrs) / sizeof(cidrs[0]));
 	tcase_add_test(tc, test_cidr_bad);
 	tcase_add_test(tc, test_nowhere);
+	tcase_add_test(tc, test_reaches);
 	tcase_add_test(tc, test_hostport);
 	suite_add_tcase(s, tc);
 	return s;

@@ -136,6 +136,29 @@ for host, as_name in (("0.0.0.0", False), ("::", False), ("0.0.0.0", True),
 check(sd.wait_log("unspecified destination address (this host)", 5, count=5),
       "log: the five unspecified destinations named")
 
+# A CONNECT to the proxy's own listener is refused: a client pipelining
+# such requests would otherwise chain every worker into one loop.
+for host, port in (("127.0.0.1", port4), ("::1", port6)):
+    s, rep = s5_connect(sd.port, host, port)
+    check(rep is not None and rep[0] == 2, "CONNECT to this proxy's own listener %s: REP 0x02" % host)
+    s.close()
+check(sd.wait_log("destination is this proxy's own listener", 5, count=2),
+      "  ... logged as such")
+s, rep = s5_connect(sd.port, "localhost", port4)
+check(rep is not None and rep[0] == 2, "  ... by name (localhost) too")
+s.close()
+chain = b"".join(b"\x05\x01\x00" + b"\x05\x01\x00" + s5_addr("127.0.0.1", port4) for _ in range(12))
+s = connect(sd.port)
+s.sendall(chain)
+got = recv_all(s, 5)
+check(got[:2] == b"\x05\x00" and got[2:4] == b"\x05\x02",
+      "12 pipelined CONNECTs to itself: the first is refused, the chain ends")
+s.close()
+s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+s.sendall(b"free")
+check(rep and rep[0] == 0 and recv_exact(s, 4) == b"free", "  ... and a worker is free at once")
+s.close()
+
 # A name that does not resolve.
 s, rep = s5_connect(sd.port, "no-such-host.invalid", 80)
 check(rep is not None and rep[0] == 4, "an unknown name gives REP 0x04")
