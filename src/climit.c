@@ -26,7 +26,7 @@
 
 #define RATE_SLOTS	4096
 #define RATE_PROBE	16
-#define REFUSE_MS	3000	/* negotiation time left to a refused client */
+#define REFUSE_MS	1000	/* negotiation time left to a refused client */
 
 struct rate_ent {
 	int64_t		 re_start;	/* window start, ms */
