@@ -35,10 +35,11 @@ usage(void)
 /*
  * The password file, read as the daemon will read it: after dropping
  * root, since the master reads it again on SIGHUP.  -n does it in a
- * child so that the check itself keeps its privileges.
+ * child so that the check itself keeps its privileges.  level: what the
+ * child logs (at start, the real load says the rest; -n has no other).
  */
 static int
-check_passwd(struct sockd_conf *c)
+check_passwd(struct sockd_conf *c, int level)
 {
 	pid_t	 pid;
 	int	 status;
@@ -49,7 +50,7 @@ check_passwd(struct sockd_conf *c)
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		log_setlevel(LOG_WARNING);	/* the real load says the rest */
+		log_setlevel(level);
 		if (geteuid() == 0)
 			priv_drop(c->c_user, c->c_group);
 		_exit(auth_load(c, NULL) == -1 ? 1 : 0);
@@ -110,7 +111,7 @@ check_only(const char *file, const char *query)
 		conf_free(c);
 		return 1;
 	}
-	if (query == NULL && check_passwd(c) == -1) {
+	if (query == NULL && check_passwd(c, LOG_WARNING) == -1) {
 		fprintf(stderr, "%s: cannot load the password file %s as "
 		    "user %s\n", file, c->c_passwd_file,
 		    c->c_user ? c->c_user : "root");
@@ -209,7 +210,7 @@ main(int argc, char *argv[])
 		exit(1);
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
-	if (check_passwd(conf) == -1)
+	if (check_passwd(conf, LOG_ERR) == -1)
 		fatalx("cannot load the password file %s as user %s",
 		    conf->c_passwd_file, conf->c_user ? conf->c_user : "root");
 	if (!foreground && conf->c_log_stderr)

@@ -189,8 +189,8 @@ master_shutdown(const struct sockd_conf *conf, struct pool *p,
 	if ((n = master_wait(p, conf->c_shutdown_timeout * 1000LL,
 	    waitmask)) == 0)
 		return;
-	log_warnx("shutdown timeout (%d s): ending %d sessions",
-	    conf->c_shutdown_timeout, n);
+	log_warnx("shutdown timeout (%d s): ending %d session%s",
+	    conf->c_shutdown_timeout, n, n == 1 ? "" : "s");
 	pool_signal(p, SIGUSR2, INT_MAX);
 	if (master_wait(p, ABORT_GRACE_MS, waitmask) == 0)
 		return;

@@ -459,7 +459,9 @@ method_prefix(const char *name)
 	for (m = methods; m->m_name != NULL; m++)
 		if (strcmp(m->m_name, name) == 0)
 			return m->m_prefix;
-	die(0, "unknown method '%s' (yescrypt, sha512, bcrypt)", name);
+	fprintf(stderr, "sockpasswd: unknown method '%s' (yescrypt, sha512, "
+	    "bcrypt)\n", name);
+	exit(2);	/* a usage error */
 }
 
 static void

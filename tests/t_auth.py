@@ -69,6 +69,8 @@ check("\nbob:$6$" in text and "\ncarl:$2b$" in text, "-m sha512 and -m bcrypt")
 rc, out = sockpasswd("-f", pwfile, "list")
 check(rc == 0 and out.split("\n")[:3] == ["alice yescrypt", "bob sha512-crypt", "carl bcrypt"],
       "sockpasswd list shows the users and methods")
+rc, out = sockpasswd("-i", "-f", pwfile, "-m", "md5", "add", "dora", password="x")
+check(rc == 2 and "unknown method 'md5'" in out, "sockpasswd -m md5: a usage error, exit 2")
 rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="wonderland")
 check(rc == 0 and "password OK" in out, "sockpasswd verify: right password")
 rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="Wonderland")

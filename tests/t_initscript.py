@@ -157,6 +157,17 @@ stranger.kill()
 stranger.wait()
 os.unlink(sd.pidfile)
 
+# pidfile = "" leaves the script nothing to follow: start says so.
+saved = open(sd.conf).read()
+with open(sd.conf, "a") as f:
+    f.write('pidfile = ""\n')
+rc, out = init("start")
+check(rc != 0 and 'pidfile = ""' in out and "needs a pid file" in out,
+      "start with pidfile = \"\": refused, with the reason")
+rc, out = init("status")
+check(rc == 3, "  ... and nothing runs")
+sd.write_conf(saved)
+
 # A broken file: start refuses and says so, before forking anything.
 with open(sd.conf, "a") as f:
     f.write("workers = banana\n")

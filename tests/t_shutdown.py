@@ -68,7 +68,7 @@ except subprocess.TimeoutExpired:
     rc = None
 took = time.time() - t0
 check(rc == 0 and 1.8 <= took < 6, "daemon exits 0 about shutdown-timeout=2 s after SIGTERM (%.1f s)" % took)
-check("shutdown timeout (2 s): ending 1 sessions" in sd.logtext(), "the log says it ended 1 session")
+check("shutdown timeout (2 s): ending 1 session\n" in sd.logtext(), "the log says it ended 1 session")
 check(any('end="ended by shutdown"' in l and "bytes_out=8" in l for l in sd.session_lines()),
       "the ended session has its log line, end=\"ended by shutdown\"")
 check(not os.path.exists(sd.pidfile), "pid file removed")
