@@ -403,6 +403,31 @@ conf_check(const struct sockd_conf *c)
 	return 0;
 }
 
+/*
+ * The file's text with its comments blanked, for libconfuse (see
+ * conf_text.c); NULL, logged, if it cannot be read or a string, comment
+ * or brace is still open at its end.
+ */
+static char *
+conf_text(const char *file, size_t *len)
+{
+	const char	*what;
+	char		*text;
+	int		 line;
+
+	if ((text = conf_read_text(file, len)) == NULL) {
+		log_warn("%s", file);
+		return NULL;
+	}
+	if ((what = conf_unclosed(text, *len, &line)) != NULL) {
+		log_warnx("%s:%d: %s", file, line, what);
+		free(text);
+		return NULL;
+	}
+	conf_blank_comments(text, *len);
+	return text;
+}
+
 /* cfg_parse, but on the text with comments blanked (see conf_text.c). */
 static int
 conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl)
@@ -412,8 +437,9 @@ conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl)
 	size_t	 len;
 	int	 rc;
 
-	if ((text = conf_read_text(file, &len)) == NULL ||
-	    (fp = fmemopen(text, len, "r")) == NULL) {
+	if ((text = conf_text(file, &len)) == NULL)
+		return CFG_PARSE_ERROR;
+	if ((fp = fmemopen(text, len, "r")) == NULL) {
 		log_warn("%s", file);
 		free(text);
 		return CFG_FILE_ERROR;

@@ -4,7 +4,9 @@
  * line as three lines and a block comment's end as one more, so every
  * "file:line" after a comment would be wrong; without comments its
  * count is right.  Also: where each top-level section starts, since
- * libconfuse only knows where it ends.  All pure but the file read.
+ * libconfuse only knows where it ends; and what a truncated file left
+ * open, since libconfuse takes the end of the file as the end of any
+ * section or comment.  All pure but the file read.
  */
 #include "config.h"
 
@@ -15,35 +17,64 @@
 
 #include "conf_text.h"
 
-/* The end of the quoted string that starts at buf[i] (the quote). */
+/*
+ * The closing quote of the string that starts at buf[i] (the quote), or
+ * len if there is none.  As libconfuse: a backslash escapes the next
+ * character in "..." and in '...' alike.
+ */
 static size_t
-skip_quoted(const char *buf, size_t len, size_t i)
+close_quote(const char *buf, size_t len, size_t i)
 {
 	char	 q = buf[i];
 
 	for (i++; i < len && buf[i] != q; i++)
 		if (buf[i] == '\\' && i + 1 < len)
 			i++;
-	return i < len ? i + 1 : len;
+	return i < len ? i : len;
 }
 
-/* Blank buf[i..] up to the end of the comment; the index after it. */
+/* The index after the quoted string that starts at buf[i]. */
 static size_t
-blank_comment(char *buf, size_t len, size_t i)
+skip_quoted(const char *buf, size_t len, size_t i)
 {
-	int	 block = buf[i] == '/' && i + 1 < len && buf[i + 1] == '*';
+	size_t	 j = close_quote(buf, len, i);
 
-	for (; i < len; i++) {
-		if (block && buf[i] == '*' && i + 1 < len &&
-		    buf[i + 1] == '/') {
-			buf[i] = buf[i + 1] = ' ';
-			return i + 2;
-		}
-		if (!block && buf[i] == '\n')
-			return i;
-		if (buf[i] != '\n')
-			buf[i] = ' ';
+	return j < len ? j + 1 : len;
+}
+
+/* Does a comment start at buf[i]: 0 no, '#' or '/' a line one, '*' C? */
+static int
+comment_at(const char *buf, size_t len, size_t i)
+{
+	if (buf[i] == '#')
+		return '#';
+	if (buf[i] != '/' || i + 1 >= len)
+		return 0;
+	if (buf[i + 1] == '/')
+		return '/';
+	return buf[i + 1] == '*' ? '*' : 0;
+}
+
+/*
+ * The end of the comment that starts at buf[i]: the index of its
+ * newline (line comments) or after its closing star-slash; len if it
+ * runs to the end of the text, and then *open says whether it needed a
+ * star-slash it did not get.
+ */
+static size_t
+comment_end(const char *buf, size_t len, size_t i, int *open)
+{
+	const char	*p;
+
+	*open = 0;
+	if (comment_at(buf, len, i) != '*') {
+		p = memchr(buf + i, '\n', len - i);
+		return p != NULL ? (size_t)(p - buf) : len;
 	}
+	for (i += 2; i + 1 < len; i++)	/* the opener's star is no end */
+		if (buf[i] == '*' && buf[i + 1] == '/')
+			return i + 2;
+	*open = 1;
 	return len;
 }
 
@@ -51,15 +82,18 @@ blank_comment(char *buf, size_t len, size_t i)
 void
 conf_blank_comments(char *buf, size_t len)
 {
-	size_t	 i = 0;
+	size_t	 i = 0, end;
+	int	 open;
 
 	while (i < len) {
 		if (buf[i] == '"' || buf[i] == '\'')
 			i = skip_quoted(buf, len, i);
-		else if (buf[i] == '#' || (buf[i] == '/' && i + 1 < len &&
-		    (buf[i + 1] == '/' || buf[i + 1] == '*')))
-			i = blank_comment(buf, len, i);
-		else
+		else if (comment_at(buf, len, i)) {
+			end = comment_end(buf, len, i, &open);
+			for (; i < end; i++)
+				if (buf[i] != '\n')
+					buf[i] = ' ';
+		} else
 			i++;
 	}
 }
@@ -143,6 +177,69 @@ conf_sections(const char *buf, size_t len, struct conf_span *spans, int max)
 	return n;
 }
 
+/* Where the outermost '{' still open was, and what it opened. */
+struct brace {
+	int	 b_depth;
+	int	 b_line;
+	int	 b_list;		/* after '=' or '+=': a list */
+};
+
+static void
+brace(struct brace *b, char c, char prev, int line)
+{
+	if (c == '{' && b->b_depth++ == 0) {
+		b->b_line = line;
+		b->b_list = prev == '=';
+	} else if (c == '}' && b->b_depth > 0)
+		b->b_depth--;
+}
+
+/*
+ * What the raw text (comments not blanked) leaves open at its end, by
+ * libconfuse's lexical rules: a "..." or '...' string, a C comment or a
+ * '{'; NULL if nothing.  *line: the line where it began (for braces, the
+ * outermost one still open).  libconfuse itself takes the end of the
+ * file as the end of all of them, silently.
+ */
+const char *
+conf_unclosed(const char *buf, size_t len, int *line)
+{
+	struct brace	 b = { 0, 0, 0 };
+	size_t		 i, j;
+	int		 n = 1, open;
+	char		 prev = 0;
+
+	for (i = 0; i < len; i = j) {
+		j = i + 1;
+		if (buf[i] == '"' || buf[i] == '\'') {
+			if ((j = close_quote(buf, len, i)) == len) {
+				*line = n;
+				return buf[i] == '"' ? "string not closed "
+				    "('\"' missing)" : "string not closed "
+				    "(\"'\" missing)";
+			}
+			j++;
+		} else if (comment_at(buf, len, i)) {
+			j = comment_end(buf, len, i, &open);
+			if (open) {
+				*line = n;
+				return "comment not closed ('*/' missing)";
+			}
+			n += (int)count_lines(buf, i, j);
+			continue;
+		}
+		n += (int)count_lines(buf, i, j);
+		brace(&b, buf[i], prev, n);
+		if (strchr(" \t\r\n", buf[i]) == NULL)
+			prev = buf[i];
+	}
+	if (b.b_depth == 0)
+		return NULL;
+	*line = b.b_line;
+	return b.b_list ? "list not closed ('}' missing)" :
+	    "section not closed ('}' missing)";
+}
+
 /* Read all of fp into a buffer grown as needed, up to CONF_MAX_SIZE. */
 static char *
 read_all(FILE *fp, size_t *lenp)
@@ -173,7 +270,7 @@ read_all(FILE *fp, size_t *lenp)
 	return buf;
 }
 
-/* The file, comments blanked, NUL-terminated; NULL with errno set. */
+/* The file as it is, NUL-terminated; NULL with errno set. */
 char *
 conf_read_text(const char *file, size_t *lenp)
 {
@@ -187,7 +284,6 @@ conf_read_text(const char *file, size_t *lenp)
 	fclose(fp);
 	if (buf == NULL)
 		return NULL;
-	conf_blank_comments(buf, len);
 	*lenp = len;
 	return buf;
 }

@@ -1,4 +1,7 @@
-/* conf_text.h: sockd.conf's text with the comments blanked out. */
+/*
+ * conf_text.h: sockd.conf's text: what a truncated file left open, the
+ * comments blanked out, where the sections are.
+ */
 #ifndef SOCKD_CONF_TEXT_H
 #define SOCKD_CONF_TEXT_H
 
@@ -14,6 +17,7 @@ struct conf_span {
 	int		 cs_used;
 };
 
+const char *conf_unclosed(const char *, size_t, int *);
 void	conf_blank_comments(char *, size_t);
 int	conf_sections(const char *, size_t, struct conf_span *, int);
 char	*conf_read_text(const char *, size_t *);

@@ -17,9 +17,11 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "conf_text.h"
 #include "listen.h"
 #include "log.h"
 #include "proto.h"
+#include "rules.h"
 
 static char	 conf_path[] = "/tmp/check_conf.XXXXXX";
 static char	 err_path[] = "/tmp/check_conf_err.XXXXXX";
@@ -148,7 +150,110 @@ static const struct bad_case bad[] = {
 	    "twice" },
 	{ "password-cache-size = 0\n", ":1:", "password-cache-size" },
 	{ "password-fail-delay = -5\n", ":1:", "password-fail-delay" },
+	/* a truncated file: libconfuse would take its end as every '}' */
+	{ "client pass { from = \"0/0\" }\nsocks pass { to = \"0/0\"\n",
+	    ":2:", "section not closed ('}' missing)" },
+	{ "workers = 2\n/* fix later\nsocks pass { to = \"0/0\" }\n", ":2:",
+	    "comment not closed ('*/' missing)" },
+	{ "\nlisten = { \"127.0.0.1:1080\",\n", ":2:", "list not closed" },
+	{ "user = \"nobody\ngroup = \"x\"\n", ":2:", "string not closed" },
 };
+
+/*
+ * What a truncated file leaves open, by libconfuse's lexical rules:
+ * quotes (with backslash escapes), # and // to the end of the line, C
+ * comments, braces.  NULL: nothing.
+ */
+struct unclosed_case {
+	const char	*text;
+	const char	*what;		/* the start of the message, or NULL */
+	int		 line;
+};
+
+static const struct unclosed_case unclosed[] = {
+	{ "", NULL, 0 },
+	{ "socks pass { to = \"0/0\" }\n", NULL, 0 },
+	{ "socks pass { to = \"0/0\"\n", "section not closed", 1 },
+	{ "a = 1\n\nsocks\n  pass\n{\n", "section not closed", 5 },
+	/* the outermost open brace is named, nested ones closed or not */
+	{ "x {\n y { }\n", "section not closed", 1 },
+	{ "x {\n l = { \"a\",\n", "section not closed", 1 },
+	{ "x { }\nl = {\n\"a\"\n", "list not closed", 2 },
+	{ "l += {\n", "list not closed", 1 },
+	/* braces in strings and comments do not count */
+	{ "x { u = \"}\" }\n", NULL, 0 },
+	{ "x { u = '}' }\n", NULL, 0 },
+	{ "x { u = \"{\" }\n", NULL, 0 },
+	{ "x { # }\n}\n", NULL, 0 },
+	{ "x { // }\n}\n", NULL, 0 },
+	{ "x { /* } */ }\n", NULL, 0 },
+	{ "x { # }\n", "section not closed", 1 },
+	/* comment markers in strings are text */
+	{ "u = \"#\" x { }\n", NULL, 0 },
+	{ "u = \"/*\"\n", NULL, 0 },
+	{ "u = '/* // #'\n", NULL, 0 },
+	/* backslash escapes, in both kinds of quotes */
+	{ "u = \"a\\\"}\" x { }\n", NULL, 0 },
+	{ "u = 'it\\'s' x { }\n", NULL, 0 },
+	{ "u = \"a\\\\\" x { }\n", NULL, 0 },
+	{ "u = \"a\\\"\n", "string not closed ('\"'", 1 },
+	{ "u = 'a\n\nb\n", "string not closed (\"'\"", 1 },
+	{ "u = \"two\nlines\"\nx {\n", "section not closed", 3 },
+	/* quotes in comments are text */
+	{ "# it's\nx { }\n", NULL, 0 },
+	{ "/* \" */ x { }\n", NULL, 0 },
+	/* C comments: the opener's star does not close; ** / does */
+	{ "/**/ x { }\n", NULL, 0 },
+	{ "/*/ x { }\n", "comment not closed", 1 },
+	{ "a = 1\n/* one\n two **/\n/* three\n", "comment not closed", 4 },
+	{ "a = 1 /* a\n", "comment not closed", 1 },
+	/* a line comment may end the file */
+	{ "x { }\n# no newline", NULL, 0 },
+	/* a stray '}' is libconfuse's to report */
+	{ "}\n", NULL, 0 },
+};
+
+START_TEST(test_unclosed)
+{
+	const struct unclosed_case	*t = &unclosed[_i];
+	const char			*what;
+	int				 line = 0;
+
+	what = conf_unclosed(t->text, strlen(t->text), &line);
+	if (t->what == NULL) {
+		ck_assert_msg(what == NULL, "'%s': %s", t->text, what);
+		return;
+	}
+	ck_assert_msg(what != NULL, "'%s': nothing open", t->text);
+	ck_assert_msg(strncmp(what, t->what, strlen(t->what)) == 0,
+	    "'%s': %s", t->text, what);
+	ck_assert_int_eq(line, t->line);
+}
+END_TEST
+
+/* Valid files with braces, quotes and comment marks in odd places. */
+START_TEST(test_tricky_good)
+{
+	struct sockd_conf *c = load(
+	    "user = \"}{\" # a \"quote\n"
+	    "group = 'it\\'s # not a comment' // it's a comment\n"
+	    "pidfile = \"/run/#/x/*y*/\"\n"
+	    "/* \"quoted\" in a comment: { */\n"
+	    "client pass { from = { '0/0' } }\n"
+	    "socks pass { user = { \"}\", 'a\"b' } }\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->c_user, "}{");
+	ck_assert_str_eq(c->c_group, "it's # not a comment");
+	ck_assert_str_eq(c->c_pidfile, "/run/#/x/*y*/");
+	ck_assert_int_eq(c->c_nsocks_rules, 1);
+	ck_assert_int_eq(c->c_socks_rules[0].r_line, 6);
+	ck_assert_int_eq(c->c_socks_rules[0].r_nusers, 2);
+	ck_assert_str_eq(c->c_socks_rules[0].r_users[1], "a\"b");
+	conf_free(c);
+	errors();
+}
+END_TEST
 
 /* listener sections: their own methods, matched by the local address. */
 START_TEST(test_listeners)
@@ -305,6 +410,9 @@ conf_suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_loop_test(tc, test_unclosed, 0,
+	    sizeof(unclosed) / sizeof(unclosed[0]));
+	tcase_add_test(tc, test_tricky_good);
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_listen_sockets);
 	suite_add_tcase(s, tc);

@@ -86,6 +86,20 @@ r = subprocess.run([SOCKD, "-n", "-f", shipped], capture_output=True, text=True,
 check(r.returncode == 0 and "configuration OK" in r.stdout, "sockd -n: the shipped etc/sockd.conf is OK")
 r = subprocess.run([SOCKD, "-d", "-f", bad], capture_output=True, text=True, timeout=10)
 check(r.returncode == 1, "start with a bad config: exit 1")
+# A truncated file: libconfuse takes its end as the missing '}' or '*/'.
+with open(bad, "w") as f:
+    f.write('client pass { from = "127.0.0.0/8" }\nsocks pass { to = "0/0"\n')
+r = subprocess.run([SOCKD, "-n", "-f", bad], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "bad.conf:2: section not closed ('}' missing)" in r.stderr,
+      "sockd -n: a section closed by the end of the file is an error naming its line")
+r = subprocess.run([SOCKD, "-d", "-f", bad], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "bad.conf:2: section not closed" in r.stderr,
+      "start with a truncated config: exit 1, the line on stderr")
+with open(bad, "w") as f:
+    f.write('client pass { from = "127.0.0.0/8" }\n/* fix later\nsocks pass { to = "0/0" }\n')
+r = subprocess.run([SOCKD, "-n", "-f", bad], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "bad.conf:2: comment not closed ('*/' missing)" in r.stderr,
+      "sockd -n: a comment left open to the end of the file is an error naming its line")
 
 # A user that does not exist: sockd -n says so (as root, where sockd would
 # become it), and a start fails on the terminal before detaching.

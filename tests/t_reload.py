@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """SIGHUP: 50 transfers of 4 MiB in flight all complete with the right
 sha256 while a new generation takes over; later sessions use the new
-configuration (SOCKS4 turned off, a new listener); a broken file keeps
-the running configuration."""
+configuration (SOCKS4 turned off, a new listener); a broken file, or a
+truncated one, keeps the running configuration."""
 import re
 import signal
 import struct
@@ -116,6 +116,17 @@ check(socks4(sd.port) != 90, "the running (generation 1) config still applies")
 st = sd.scoreboard()
 check(st and st["generation"] == 1, "still generation 1")
 check(sd.proc.poll() is None, "the daemon is still running")
+
+# A truncated file (the last section's '}' missing) is broken too.
+sd.write_conf(conf1 + 'socks block { to = "10.0.0.0/8"\n')
+sd.signal(signal.SIGHUP)
+check(sd.wait_log("reload failed: keeping the running configuration", 10, count=2),
+      "SIGHUP with a truncated config: 'reload failed' logged")
+line = conf1.count("\n") + 1
+check("sockd.conf:%d: section not closed ('}' missing)" % line in sd.logtext(),
+      "the log names the line of the unclosed section (%d)" % line)
+st = sd.scoreboard()
+check(st and st["generation"] == 1, "still generation 1")
 
 check(sd.stop() == 0, "SIGTERM: exit status 0")
 finish()
