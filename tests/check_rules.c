@@ -530,6 +530,57 @@ START_TEST(test_rule_lines)
 }
 END_TEST
 
+/*
+ * The line a rule is listed with (`sockd -n`) is that of its section's
+ * name, wherever its braces and values are and whatever comes before.
+ */
+struct line_case {
+	const char	*text;
+	int		 lines[4];	/* the socks rules', in order; 0 ends */
+};
+
+static const struct line_case line_cases[] = {
+	{ "socks pass {\n to = \"0/0\"\n}\n", { 1 } },
+	{ "\n\nsocks pass { }\n", { 3 } },
+	{ "socks\n  pass\n\n{\n}\n", { 1 } },
+	{ "socks \"pass\"\n{ }\n", { 1 } },
+	/* comments, one or many lines, before and inside */
+	{ "# a\n// b\n/* c\n d\n */\nsocks pass { }\n", { 6 } },
+	{ "socks pass { # }\n}\n/* } */ socks block {\n}\n", { 1, 3 } },
+	/* values over several lines */
+	{ "socks pass {\n to = {\n \"10.0.0.0/8\",\n \"::1\"\n }\n}\n"
+	    "socks block { }\n", { 1, 7 } },
+	{ "socks pass { user = \"a\nb\" }\nsocks block { }\n", { 1, 3 } },
+	/* several on a line, the same name closing on the same line */
+	{ "socks pass { } socks block { } socks pass { }\n", { 1, 1, 1 } },
+	{ "socks pass {\n} socks pass {\n}\n", { 1, 2 } },
+	/* other sections around them */
+	{ "listener \"127.0.0.1:1080\" {\n}\nclient pass { }\n"
+	    "socks pass\n{ }\n", { 4 } },
+	/* braces in strings */
+	{ "socks pass { user = \"}\" }\n\nsocks block { user = '{' }\n",
+	    { 1, 3 } },
+};
+
+START_TEST(test_line_table)
+{
+	const struct line_case	*t = &line_cases[_i];
+	struct sockd_conf	*c = load(t->text);
+	int			 i;
+
+	ck_assert_msg(c != NULL, "refused: %s", t->text);
+	for (i = 0; t->lines[i] != 0; i++) {
+		ck_assert_msg(i < c->c_nsocks_rules, "%s: only %d rules",
+		    t->text, c->c_nsocks_rules);
+		ck_assert_msg(c->c_socks_rules[i].r_line == t->lines[i],
+		    "%s: rule %d at line %d, not %d", t->text, i + 1,
+		    c->c_socks_rules[i].r_line, t->lines[i]);
+	}
+	ck_assert_int_eq(c->c_nsocks_rules, i);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *
 rules_suite(void)
 {
@@ -558,6 +609,8 @@ rules_suite(void)
 	tcase_add_test(tc, test_blank_comments);
 	tcase_add_test(tc, test_sections);
 	tcase_add_test(tc, test_rule_lines);
+	tcase_add_loop_test(tc, test_line_table, 0,
+	    sizeof(line_cases) / sizeof(line_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
