@@ -405,8 +405,10 @@ conf_check(const struct sockd_conf *c)
 
 /*
  * The file's text with its comments blanked, for libconfuse (see
- * conf_text.c); NULL, logged, if it cannot be read or a string, comment
- * or brace is still open at its end.
+ * conf_text.c); NULL, logged, if it cannot be read, a string, comment
+ * or brace is still open at its end, or methods are set to { }.
+ * libconfuse calls no validator for an empty list, so the last check
+ * reads the text: every client would get method 0xFF.
  */
 static char *
 conf_text(const char *file, size_t *len)
@@ -425,6 +427,12 @@ conf_text(const char *file, size_t *len)
 		return NULL;
 	}
 	conf_blank_comments(text, *len);
+	if ((line = conf_empty_list(text, *len, "methods")) != 0) {
+		log_warnx("%s:%d: methods: empty list: no client could "
+		    "authenticate", file, line);
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 

@@ -177,6 +177,57 @@ conf_sections(const char *buf, size_t len, struct conf_span *spans, int max)
 	return n;
 }
 
+/* Is buf[i..] the bare word key (not a part of a longer one)? */
+static int
+word_at(const char *buf, size_t len, size_t i, const char *key)
+{
+	size_t	 k = strlen(key);
+
+	if (i > 0 && strchr(" \t\r\n{}", buf[i - 1]) == NULL)
+		return 0;
+	if (len - i < k || strncmp(buf + i, key, k) != 0)
+		return 0;
+	return i + k == len || strchr(" \t\r\n=", buf[i + k]) != NULL;
+}
+
+/* Does buf[i..] go on, blanks aside, as "=", "{", "}"? */
+static int
+empty_list_at(const char *buf, size_t len, size_t i)
+{
+	const char	*want = "={}";
+
+	for (; i < len && *want != '\0'; i++)
+		if (buf[i] == *want)
+			want++;
+		else if (strchr(" \t\r\n", buf[i]) == NULL)
+			return 0;
+	return *want == '\0';
+}
+
+/*
+ * The line of the first "key = { }" (the list set to empty) in the
+ * comment-blanked text, at any depth; 0 if there is none.
+ */
+int
+conf_empty_list(const char *buf, size_t len, const char *key)
+{
+	size_t	 i, j;
+	int	 line = 1;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '"' || buf[i] == '\'') {
+			j = skip_quoted(buf, len, i);
+			line += (int)count_lines(buf, i, j);
+			i = j - 1;
+		} else if (buf[i] == '\n')
+			line++;
+		else if (word_at(buf, len, i, key) &&
+		    empty_list_at(buf, len, i + strlen(key)))
+			return line;
+	}
+	return 0;
+}
+
 /* Where the outermost '{' still open was, and what it opened. */
 struct brace {
 	int	 b_depth;

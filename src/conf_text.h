@@ -1,6 +1,6 @@
 /*
  * conf_text.h: sockd.conf's text: what a truncated file left open, the
- * comments blanked out, where the sections are.
+ * comments blanked out, where the sections and empty lists are.
  */
 #ifndef SOCKD_CONF_TEXT_H
 #define SOCKD_CONF_TEXT_H
@@ -20,6 +20,7 @@ struct conf_span {
 const char *conf_unclosed(const char *, size_t, int *);
 void	conf_blank_comments(char *, size_t);
 int	conf_sections(const char *, size_t, struct conf_span *, int);
+int	conf_empty_list(const char *, size_t, const char *);
 char	*conf_read_text(const char *, size_t *);
 
 #endif

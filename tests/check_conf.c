@@ -157,7 +157,43 @@ static const struct bad_case bad[] = {
 	    "comment not closed ('*/' missing)" },
 	{ "\nlisten = { \"127.0.0.1:1080\",\n", ":2:", "list not closed" },
 	{ "user = \"nobody\ngroup = \"x\"\n", ":2:", "string not closed" },
+	/* no client could authenticate: every one would get 0xFF */
+	{ "workers = 2\nmethods = { }\n", ":2:",
+	    "methods: empty list: no client could authenticate" },
+	{ "listener \"[::1]:80\" {\n\n methods = {\n}\n}\n", ":3:",
+	    "methods: empty list" },
 };
+
+/* Where methods are set to an empty list; 0: nowhere. */
+struct empty_case {
+	const char	*text;
+	int		 line;
+};
+
+static const struct empty_case empty[] = {
+	{ "methods = {}\n", 1 },
+	{ "\nmethods={ }", 2 },
+	{ "methods\n=\n{\n}\n", 1 },
+	{ "x \"y\" {\n\tmethods = {\t}\n}\n", 2 },
+	{ "user = \"a\nb\"\nx { methods = { } }\n", 3 },
+	{ "methods = { \"none\" }\n", 0 },
+	{ "methods += { }\n", 0 },	/* adds nothing to the default */
+	{ "method = { }\n", 0 },		/* a rule's: empty means any */
+	{ "xmethods = { }\n", 0 },
+	{ "user = \"methods = { }\"\n", 0 },
+	{ "user = 'methods = {}'\n", 0 },
+	{ "methods = { '}' }\n", 0 },
+	{ "methods = {\"\"}\n", 0 },		/* not empty, but not valid */
+};
+
+START_TEST(test_empty_list)
+{
+	const struct empty_case	*t = &empty[_i];
+
+	ck_assert_int_eq(conf_empty_list(t->text, strlen(t->text), "methods"),
+	    t->line);
+}
+END_TEST
 
 /*
  * What a truncated file leaves open, by libconfuse's lexical rules:
@@ -413,6 +449,8 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_unclosed, 0,
 	    sizeof(unclosed) / sizeof(unclosed[0]));
 	tcase_add_test(tc, test_tricky_good);
+	tcase_add_loop_test(tc, test_empty_list, 0,
+	    sizeof(empty) / sizeof(empty[0]));
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_listen_sockets);
 	suite_add_tcase(s, tc);
