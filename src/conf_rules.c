@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <confuse.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,25 +103,37 @@ rule_key(const char *name)
 	return NULL;
 }
 
-/* Each value of one key, as it is read: a scratch rule takes it. */
+/*
+ * Each value of one key, as it is read (libconfuse calls this once per
+ * value, the new one last): a scratch rule takes it.
+ */
 static int
 validate_key(cfg_t *sec, cfg_opt_t *opt)
 {
 	const struct rule_key	*k = rule_key(opt->name);
+	unsigned int		 n = cfg_opt_size(opt);
 	struct rule		 r;
-	unsigned int		 i;
-	int			 rc = 0;
+	int			 rc;
 
+	if (k == NULL || n == 0)
+		return 0;
+	if (n > RULES_MAX) {
+		cfg_error(sec, "%s: too many entries (at most %d)", k->k_name,
+		    RULES_MAX);
+		return -1;
+	}
 	rule_init(&r, RULESET_SOCKS, RULE_PASS);
-	for (i = 0; k != NULL && rc == 0 && i < cfg_opt_size(opt); i++)
-		if ((rc = k->k_add(&r, cfg_opt_getnstr(opt, i))) == -1)
-			cfg_error(sec, "%s: '%s' is not %s", k->k_name,
-			    cfg_opt_getnstr(opt, i), k->k_want);
+	if ((rc = k->k_add(&r, cfg_opt_getnstr(opt, n - 1))) == -1)
+		cfg_error(sec, "%s: '%s' is not %s", k->k_name,
+		    cfg_opt_getnstr(opt, n - 1), k->k_want);
 	rule_clear(&r);
 	return rc;
 }
 
-/* Copy one section's values into r (each already checked). */
+/*
+ * Copy one section's values into r.  Each was checked as it was read,
+ * so what can fail is room: "80,443" is two ports for one entry.
+ */
 static int
 compile_section(cfg_t *sec, struct rule *r)
 {
@@ -137,8 +150,13 @@ compile_section(cfg_t *sec, struct rule *r)
 			r->r_methods = 0;
 		for (i = 0; i < cfg_opt_size(opt); i++)
 			if (k->k_add(r, cfg_opt_getnstr(opt, i)) == -1) {
-				cfg_error(sec, "%s: too many values or out of "
-				    "memory", k->k_name);
+				if (errno == E2BIG)
+					cfg_error(sec, "%s: too many entries "
+					    "(at most %d ports and ranges)",
+					    k->k_name, RULES_MAX);
+				else
+					cfg_error(sec, "%s: out of memory",
+					    k->k_name);
 				return -1;
 			}
 	}
@@ -146,15 +164,20 @@ compile_section(cfg_t *sec, struct rule *r)
 }
 
 static int
-append_rule(struct rule_lists *rl, struct rule *r)
+append_rule(cfg_t *cfg, struct rule_lists *rl, struct rule *r)
 {
 	struct rule	**rules = &rl->rl_rules[r->r_set], *p;
 	int		 *n = &rl->rl_n[r->r_set];
 
-	if (*n >= RULES_MAX)
+	if (*n >= RULES_MAX) {
+		cfg_error(cfg, "too many %s rules (at most %d)",
+		    r->r_set == RULESET_CLIENT ? "client" : "socks", RULES_MAX);
 		return -1;
-	if ((p = realloc(*rules, (*n + 1) * sizeof(*p))) == NULL)
+	}
+	if ((p = realloc(*rules, (*n + 1) * sizeof(*p))) == NULL) {
+		cfg_error(cfg, "out of memory");
 		return -1;
+	}
 	*rules = p;
 	r->r_number = *n + 1;
 	p[(*n)++] = *r;
@@ -197,15 +220,15 @@ section_done(cfg_t *cfg, cfg_opt_t *opt)
 	rule_init(&r, strcmp(opt->name, "client") == 0 ? RULESET_CLIENT :
 	    RULESET_SOCKS, action);
 	r.r_line = section_line(cur, opt->name, cfg->line);
-	if ((r.r_file = strdup(cfg->filename ? cfg->filename : "-")) == NULL ||
-	    compile_section(sec, &r) == -1 || append_rule(cur, &r) == -1) {
-		cfg_error(cfg, "%s %s: cannot add the rule (at most %d rules "
-		    "per set)", opt->name, title, RULES_MAX);
-		rule_clear(&r);
-		return -1;
+	if ((r.r_file = strdup(cfg->filename ? cfg->filename : "-")) == NULL)
+		cfg_error(cfg, "out of memory");
+	else if (compile_section(sec, &r) == 0 &&
+	    append_rule(cfg, cur, &r) == 0) {
+		cfg_rmtsec(cfg, opt->name, title);
+		return 0;
 	}
-	cfg_rmtsec(cfg, opt->name, title);
-	return 0;
+	rule_clear(&r);
+	return -1;
 }
 
 /* Before cfg_parse: compiled rules will be appended to rl. */

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,14 +170,19 @@ rules_free(struct rule *rules, int n)
 	free(rules);
 }
 
-/* Room for one more element in *arr (which holds n of size sz). */
+/*
+ * Room for one more element in *arr (which holds n of size sz); NULL
+ * with errno E2BIG when it holds RULES_MAX already.
+ */
 static void *
 grow(void *arrp, int n, size_t sz)
 {
 	void	**arr = arrp, *p;
 
-	if (n >= RULES_MAX)
+	if (n >= RULES_MAX) {
+		errno = E2BIG;
 		return NULL;
+	}
 	if ((p = realloc(*arr, (n + 1) * sz)) == NULL)
 		return NULL;
 	*arr = p;

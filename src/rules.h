@@ -12,7 +12,7 @@
 
 #include "addr.h"
 
-#define RULES_MAX		4096	/* per rule set */
+#define RULES_MAX		4096	/* rules per set; entries per list */
 #define RULE_NAMELEN		255	/* a host name, as in SOCKS5 */
 
 enum rule_set {
@@ -111,7 +111,11 @@ struct rule_query {
 #define RULE_MATCH	1
 #define RULE_MAYBE	2	/* depends on the address the name resolves to */
 
-/* building (conf_rules.c calls these; each returns -1 on a bad value) */
+/*
+ * building (conf_rules.c calls these): each returns -1 on a bad value,
+ * or with errno E2BIG when the list already has RULES_MAX entries (a
+ * port range or port counts as one), or ENOMEM
+ */
 void	rule_init(struct rule *, enum rule_set, enum rule_action);
 void	rule_clear(struct rule *);
 void	rules_free(struct rule *, int);

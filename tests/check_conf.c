@@ -436,6 +436,82 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/*
+ * A socks rule at line 1 whose only key has n entries, the i-th
+ * "<pfx>A<mid>B<sfx>" (A, B: i's two low bytes); then that many rules
+ * "socks pass { }" more.  The text, malloc'd.
+ */
+static char *
+big_conf(const char *key, const char *pfx, const char *mid,
+    const char *sfx, int n, int rules)
+{
+	size_t	 size = 64 + (size_t)n * 40 + (size_t)rules * 16, len;
+	char	*t = malloc(size);
+	int	 i;
+
+	ck_assert_ptr_nonnull(t);
+	len = snprintf(t, size, "socks pass { %s = {\n", key);
+	for (i = 0; i < n; i++) {
+		len += snprintf(t + len, size - len, "\"%s%d%s%d%s\"", pfx,
+		    i % 256, mid, i / 256, sfx);
+		len += snprintf(t + len, size - len, i + 1 < n ? ",\n" : "\n");
+	}
+	len += snprintf(t + len, size - len, "} }\n");
+	for (i = 0; i < rules; i++)
+		len += snprintf(t + len, size - len, "socks pass { }\n");
+	ck_assert_uint_lt(len, size);
+	return t;
+}
+
+/*
+ * RULES_MAX (4096) entries in a list, ports and ranges in a rule, rules
+ * in a set: one more is "too many", with the line of the one too many
+ * (the list's) or of the end of the section (ports, counted after
+ * "80,443" is split), not "is not an address".
+ */
+START_TEST(test_too_many)
+{
+	struct sockd_conf	*c;
+	char			*t, *e;
+
+	t = big_conf("from", "10.", ".", ".0/24", RULES_MAX, 0);
+	ck_assert_ptr_nonnull(c = load(t));
+	ck_assert_int_eq(c->c_socks_rules[0].r_nfrom, RULES_MAX);
+	conf_free(c);
+	errors();
+	free(t);
+
+	t = big_conf("from", "10.", ".", ".0/24", RULES_MAX + 1, 0);
+	ck_assert_ptr_null(load(t));
+	e = errors();
+	ck_assert_msg(strstr(e, ":4098: from: too many entries (at most "
+	    "4096)") != NULL, "%s", e);
+	ck_assert_msg(strstr(e, "is not") == NULL, "%s", e);
+	free(t);
+
+	t = big_conf("user", "u", ".", "", RULES_MAX + 1, 0);
+	ck_assert_ptr_null(load(t));
+	e = errors();
+	ck_assert_msg(strstr(e, ":4098: user: too many entries") != NULL,
+	    "%s", e);
+	free(t);
+
+	t = big_conf("port", "", ",", "", RULES_MAX / 2 + 1, 0);
+	ck_assert_ptr_null(load(t));
+	e = errors();
+	ck_assert_msg(strstr(e, ":2051: port: too many entries (at most "
+	    "4096 ports and ranges)") != NULL, "%s", e);
+	free(t);
+
+	t = big_conf("to", "10.", ".", ".0/24", 1, RULES_MAX);
+	ck_assert_ptr_null(load(t));
+	e = errors();
+	ck_assert_msg(strstr(e, ":4099: too many socks rules (at most "
+	    "4096)") != NULL, "%s", e);
+	free(t);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -451,6 +527,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_tricky_good);
 	tcase_add_loop_test(tc, test_empty_list, 0,
 	    sizeof(empty) / sizeof(empty[0]));
+	tcase_add_test(tc, test_too_many);
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_listen_sockets);
 	suite_add_tcase(s, tc);
