@@ -437,6 +437,35 @@ START_TEST(test_missing_file)
 END_TEST
 
 /*
+ * A key given twice: the last wins, lists too (libconfuse's way, kept
+ * and documented); "+=" adds to a list.  Within a rule the same.
+ */
+START_TEST(test_key_twice)
+{
+	struct sockd_conf *c = load(
+	    "workers = 4\n"
+	    "workers = 5\n"
+	    "listen = { \"127.0.0.1:1080\" }\n"
+	    "listen = { \"127.0.0.1:1081\" }\n"
+	    "methods = { \"password\" }\n"
+	    "methods += { \"none\" }\n"
+	    "socks pass { to = \"10.0.0.0/8\" to = { \"::1\", \"::2\" } }\n"
+	    "socks pass { to = \"10.0.0.0/8\" to += \"::1\" }\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_workers, 5);
+	ck_assert_int_eq(c->c_nlisten, 1);
+	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1081");
+	ck_assert_int_eq(c->c_nmethods, 2);
+	ck_assert_int_eq(c->c_methods[1], S5_METHOD_NONE);
+	ck_assert_int_eq(c->c_socks_rules[0].r_nto, 2);
+	ck_assert_int_eq(c->c_socks_rules[1].r_nto, 2);
+	conf_free(c);
+	errors();
+}
+END_TEST
+
+/*
  * A socks rule at line 1 whose only key has n entries, the i-th
  * "<pfx>A<mid>B<sfx>" (A, B: i's two low bytes); then that many rules
  * "socks pass { }" more.  The text, malloc'd.
@@ -528,6 +557,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_empty_list, 0,
 	    sizeof(empty) / sizeof(empty[0]));
 	tcase_add_test(tc, test_too_many);
+	tcase_add_test(tc, test_key_twice);
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_listen_sockets);
 	suite_add_tcase(s, tc);
