@@ -372,6 +372,11 @@ conf_check_listen(const struct sockd_conf *c)
 		    c->c_file, CONF_MAX_LISTEN);
 		return -1;
 	}
+	if (c->c_nlisten == 0) {
+		log_warnx("%s: no listen address and no listener: no client "
+		    "could connect", c->c_file);
+		return -1;
+	}
 	for (i = 0; i < c->c_nlisten; i++)
 		for (j = 0; j < i; j++)
 			if (strcmp(c->c_listen[i].la_str,
@@ -404,6 +409,28 @@ conf_check(const struct sockd_conf *c)
 }
 
 /*
+ * A rule condition set to { } would match anything, as if it were left
+ * out: the opposite of what the list says.  -1, logged, if one is.
+ */
+static int
+conf_empty_condition(const char *file, const char *text, size_t len)
+{
+	static const char *const keys[] = {
+		"from", "to", "port", "command", "method", "user", NULL
+	};
+	int	 i, line;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if ((line = conf_empty_list(text, len, keys[i])) != 0) {
+			log_warnx("%s:%d: %s: empty list: it would match "
+			    "anything (leave the key out for that)", file,
+			    line, keys[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/*
  * The file's text with its comments blanked, for libconfuse (see
  * conf_text.c); NULL, logged, if it cannot be read, a string, comment
  * or brace is still open at its end, or methods are set to { }.
@@ -430,6 +457,10 @@ conf_text(const char *file, size_t *len)
 	if ((line = conf_empty_list(text, *len, "methods")) != 0) {
 		log_warnx("%s:%d: methods: empty list: no client could "
 		    "authenticate", file, line);
+		free(text);
+		return NULL;
+	}
+	if (conf_empty_condition(file, text, *len) == -1) {
 		free(text);
 		return NULL;
 	}

@@ -162,6 +162,14 @@ static const struct bad_case bad[] = {
 	    "methods: empty list: no client could authenticate" },
 	{ "listener \"[::1]:80\" {\n\n methods = {\n}\n}\n", ":3:",
 	    "methods: empty list" },
+	/* a rule condition set to { } would match anything */
+	{ "socks pass {\n from = { }\n}\n", ":2:",
+	    "from: empty list: it would match anything" },
+	{ "\nsocks block { to = {} }\n", ":2:", "to: empty list" },
+	{ "socks pass { port = { } }\n", ":1:", "port: empty list" },
+	{ "socks pass { user = { } }\n", ":1:", "user: empty list" },
+	/* nowhere to listen */
+	{ "listen = { }\n", "", "no listen address and no listener" },
 };
 
 /* Where methods are set to an empty list; 0: nowhere. */
