@@ -269,9 +269,18 @@ validate_level(cfg_t *cfg, cfg_opt_t *opt)
 static void
 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	char	 msg[1024];
+	char	 raw[1024], msg[1024];
+	size_t	 i, n = 0;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* libconfuse quotes the file's bytes: a binary file's too */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	for (i = 0; raw[i] != '\0' && n + 5 < sizeof(msg); i++)
+		if (raw[i] >= 0x20 && raw[i] < 0x7f)
+			msg[n++] = raw[i];
+		else
+			n += snprintf(msg + n, sizeof(msg) - n, "\\x%02x",
+			    (unsigned char)raw[i]);
+	msg[n] = '\0';
 	if (cfg != NULL && cfg->filename != NULL)
 		log_warnx("%s:%d: %s", cfg->filename, cfg->line, msg);
 	else

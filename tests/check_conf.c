@@ -168,6 +168,8 @@ static const struct bad_case bad[] = {
 	{ "\nsocks block { to = {} }\n", ":2:", "to: empty list" },
 	{ "socks pass { port = { } }\n", ":1:", "port: empty list" },
 	{ "socks pass { user = { } }\n", ":1:", "user: empty list" },
+	/* a binary file's bytes come back escaped in the message */
+	{ "workers = 2\n\xff\xfe{ }\n", ":2:", "option '\\xff\\xfe'" },
 	/* nowhere to listen */
 	{ "listen = { }\n", "", "no listen address and no listener" },
 };
