@@ -6,10 +6,8 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "conf.h"
-#include "log.h"
 #include "proto.h"
 #include "session.h"
 
@@ -58,8 +56,8 @@ socks4_serve(struct session *s)
 	}
 	s->s_cmd = req.r_cmd;
 	s->s_dst = req.r_dst;
-	log_printable(s->s_user, sizeof(s->s_user), req.r_userid,
-	    strlen(req.r_userid));
+	/* raw, as sent: escaped where it is logged, and only there */
+	snprintf(s->s_user, sizeof(s->s_user), "%s", req.r_userid);
 	if (!none_allowed(s)) {
 		session_why(s, "SOCKS4 has no authentication, and methods "
 		    "does not list none");

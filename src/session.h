@@ -29,7 +29,7 @@ struct session {
 	int			 s_version;	/* 4 or 5 */
 	uint8_t			 s_method;
 	uint8_t			 s_cmd;
-	char			 s_user[256];
+	char			 s_user[256];	/* raw, as sent: escape to log */
 	struct socks_addr	 s_dst;		/* as requested */
 	struct sockaddr_storage	 s_peer;	/* as connected */
 	int			 s_rep;		/* reply sent, -1: none */

@@ -207,6 +207,31 @@ START_TEST(test_socks4)
 }
 END_TEST
 
+/*
+ * The USERID comes out raw, as sent (escaping is the logger's job), up
+ * to 255 bytes; 256 without a NUL is malformed.
+ */
+START_TEST(test_socks4_userid)
+{
+	const uint8_t	 b[] = { 0x04, 0x01, 0x5d, 0xc1, 127, 0, 0, 1, 'a',
+	    '\n', 'b', 0x1b, '[', '3', '1', 'm', '\\', 'x', '"', '%', 'n', 0 };
+	uint8_t		 big[8 + 256 + 1];
+	struct s4_request r;
+
+	ck_assert_int_eq(s4_parse_request(b, sizeof(b), &r), sizeof(b));
+	ck_assert_str_eq(r.r_userid, "a\nb\x1b[31m\\x\"%n");
+	ck_assert_int_eq(r.r_dst.sa_port, 24001);
+	memcpy(big, b, 8);
+	memset(big + 8, 0x01, 255);
+	big[8 + 255] = 0;
+	ck_assert_int_eq(s4_parse_request(big, 8 + 256, &r), 8 + 256);
+	ck_assert_uint_eq(strlen(r.r_userid), 255);
+	big[8 + 255] = 0x01;
+	big[8 + 256] = 0;
+	ck_assert_int_eq(s4_parse_request(big, sizeof(big), &r), P_BAD);
+}
+END_TEST
+
 START_TEST(test_request_fields)
 {
 	const uint8_t	 b[] = { 0x05, 0x01, 0x00, 0x03, 9, 'l', 'o', 'c',
@@ -460,6 +485,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_choose_method, 0,
 	    sizeof(choices) / sizeof(choices[0]));
 	tcase_add_test(tc, test_userpass_255);
+	tcase_add_test(tc, test_socks4_userid);
 	tcase_add_test(tc, test_request_fields);
 	tcase_add_test(tc, test_name_255);
 	tcase_add_test(tc, test_ipv6_fields);

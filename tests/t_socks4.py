@@ -125,6 +125,32 @@ check(rep1 and rep1[0] == 90 and rep2 is not None and rep2[0] == 91, "SOCKS4 BIN
 s.close()
 sd.stop()
 
+# A hostile USERID is escaped exactly once, in every line that names it
+# (the session line, and the rules' connect and error lines), and a long
+# unprintable one is logged whole: it used to be stored escaped, escaped
+# again when logged, and cut to about 63 bytes.
+rl = Sockd("", rules='client pass { from = "127.0.0.0/8" }\n'
+           'socks pass { from = "127.0.0.0/8" to = "0/0" log = { "connect", "error" } }\n')
+rl.start()
+closed = free_port()
+s = s4_request(rl.port, 1, closed, userid=b'a\nb\x1b[31m\\x"%n')
+rep = s4_reply(s)
+s.close()
+want = r"user=a\x0ab\x1b[31m\x5cx\x22%n "
+l = rl.session_line("target=127.0.0.1:%d connected=" % closed)
+check(rep is not None and rep[0] == 91 and want in l, "log: a hostile USERID escaped once (%s)" % l[50:110])
+check(rl.wait_log("connect client=", 5) and rl.wait_log("error client=", 5), "the rules' connect and error lines")
+log = rl.logtext()
+check(all(want in x for x in log.splitlines() if "connect client=" in x or "error client=" in x),
+      "rules' connect and error lines: the USERID escaped once")
+check("\\x5cx" not in log.replace(r"\x5cx\x22", ""), "no escape of an escape anywhere in the log")
+s = s4_request(rl.port, 1, closed, userid=b"\x01" * 255)
+s4_reply(s)
+s.close()
+l = rl.session_line("user=\\x01")
+check("user=" + "\\x01" * 255 + " " in l, "log: a 255-byte unprintable USERID whole, 255 escapes")
+rl.stop()
+
 # SOCKS4 has no authentication: where methods lacks none, it is refused.
 pwfile = os.path.join(tmpdir(), "sockd.passwd")
 open(pwfile, "w").close()
