@@ -26,8 +26,8 @@
 static struct crypt_data	 auth_cd;	/* 32 KiB: not on the stack */
 
 static const char *auth_why[] = {
-	[AUTH_UNKNOWN] = "authentication failed: unknown user",
-	[AUTH_WRONG] = "authentication failed: wrong password",
+	[AUTH_UNKNOWN] = "unknown user",
+	[AUTH_WRONG] = "wrong password",
 };
 
 /* Compare two strings in time that depends on their lengths only. */
@@ -133,32 +133,70 @@ auth_read(struct session *s, struct s5_userpass *u)
 	return -1;
 }
 
+/*
+ * RFC 1929 allows any byte, but the table and crypt(3) compare C strings:
+ * "alice\0x" would be alice, "secret\0x" secret.  The reason, or NULL.
+ */
+static const char *
+auth_nul(const struct s5_userpass *u)
+{
+	if (memchr(u->u_user, '\0', u->u_ulen) != NULL)
+		return "NUL byte in username";
+	if (memchr(u->u_pass, '\0', u->u_plen) != NULL)
+		return "NUL byte in password";
+	return NULL;
+}
+
+/* The login against the table: AUTH_*. */
+static int
+auth_check(struct session *s, const struct s5_userpass *u)
+{
+	const struct auth_db *ad = s->s_conf->c_auth;
+	int64_t		 t0 = now_ms();
+	int		 rc;
+
+	if (ad == NULL) {
+		log_warnx("password offered but no password file loaded");
+		return AUTH_UNKNOWN;
+	}
+	rc = auth_verify(ad, u->u_user, u->u_pass);
+	log_debug("session %016llx: login checked in %lld ms%s",
+	    (unsigned long long)s->s_id, (long long)(now_ms() - t0),
+	    rc == AUTH_CACHED ? " (cached)" : "");
+	return rc;
+}
+
+/* A failed login: say why, wait as for any failure, answer; -1. */
+static int
+auth_fail(struct session *s, const char *why)
+{
+	session_why(s, "authentication failed: %s", why);
+	fail_delay(s);
+	auth_answer(s, AUTH_STATUS_FAIL);
+	return -1;
+}
+
 int
 auth_userpass(struct session *s)
 {
-	const struct auth_db *ad = s->s_conf->c_auth;
 	struct s5_userpass u;
-	int64_t		 t0 = now_ms();
+	const char	*nul;
 	int		 rc;
 
 	if (auth_read(s, &u) == -1) {
 		explicit_bzero(&u, sizeof(u));
 		return -1;
 	}
-	memcpy(s->s_user, u.u_user, u.u_ulen + 1);
-	if (ad == NULL) {
-		rc = AUTH_UNKNOWN;
-		log_warnx("password offered but no password file loaded");
-	} else
-		rc = auth_verify(ad, u.u_user, u.u_pass);
+	/* a name cut short at a NUL is not the name sent: not logged */
+	if (strlen(u.u_user) == u.u_ulen)
+		memcpy(s->s_user, u.u_user, u.u_ulen + 1);
+	if ((nul = auth_nul(&u)) != NULL) {
+		explicit_bzero(&u, sizeof(u));
+		return auth_fail(s, nul);
+	}
+	rc = auth_check(s, &u);
 	explicit_bzero(&u, sizeof(u));
-	log_debug("session %016llx: login checked in %lld ms%s",
-	    (unsigned long long)s->s_id, (long long)(now_ms() - t0),
-	    rc == AUTH_CACHED ? " (cached)" : "");
 	if (rc == AUTH_OK || rc == AUTH_CACHED)
 		return auth_answer(s, AUTH_STATUS_OK);
-	session_why(s, "%s", auth_why[rc]);
-	fail_delay(s);
-	auth_answer(s, AUTH_STATUS_FAIL);
-	return -1;
+	return auth_fail(s, auth_why[rc]);
 }

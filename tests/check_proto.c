@@ -201,6 +201,26 @@ START_TEST(test_userpass_255)
 }
 END_TEST
 
+/*
+ * A NUL inside UNAME or PASSWD parses (RFC 1929 allows any byte), and
+ * ULEN and PLEN say how long each really is: auth.c refuses the login
+ * where strlen() would say less.
+ */
+START_TEST(test_userpass_nul)
+{
+	const uint8_t	 b[] = { 0x01, 6, 'a', 'l', 'i', 'c', 'e', 0, 6,
+	    's', 'e', 'c', 0, 'x', 'y' };
+	struct s5_userpass u;
+
+	ck_assert_int_eq(s5_parse_userpass(b, sizeof(b), &u), sizeof(b));
+	ck_assert_int_eq(u.u_ulen, 6);
+	ck_assert_uint_eq(strlen(u.u_user), 5);
+	ck_assert_int_eq(u.u_plen, 6);
+	ck_assert_uint_eq(strlen(u.u_pass), 3);
+	ck_assert_int_eq(memcmp(u.u_pass, "sec\0xy", 7), 0);
+}
+END_TEST
+
 START_TEST(test_socks4)
 {
 	run_vec(&socks4[_i], p_socks4);
@@ -485,6 +505,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_choose_method, 0,
 	    sizeof(choices) / sizeof(choices[0]));
 	tcase_add_test(tc, test_userpass_255);
+	tcase_add_test(tc, test_userpass_nul);
 	tcase_add_test(tc, test_socks4_userid);
 	tcase_add_test(tc, test_request_fields);
 	tcase_add_test(tc, test_name_255);

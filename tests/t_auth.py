@@ -241,6 +241,22 @@ for what, msg in (("empty user", b"\x01\x00\x02pw"), ("empty password", b"\x01\x
     check(a is not None and len(a) == 2 and a[0] == 1 and a[1] != 0, "%s: status non-zero, then close" % what)
     s.close()
 
+# A NUL inside the name or password: RFC 1929 allows any byte, but the
+# C strings behind the check would cut it short ("alice\0x" was alice).
+# Refused with status 0x01 after password-fail-delay, the reason logged.
+for what, user, pw in (("username", b"alice\x00x", b"wonderland"),
+                       ("password", b"alice", b"wonderland\x00x")):
+    t0 = time.time()
+    m, st, s = login(sd.port, user, pw)
+    check(m == 2 and st == 1 and time.time() - t0 >= 0.3,
+          "NUL byte in the %s: status 0x01 after password-fail-delay" % what)
+    check(recv_all(s, 5) == b"", "NUL byte in the %s: then close" % what)
+    s.close()
+check("user=- " in sd.session_line('end="authentication failed: NUL byte in username"'),
+      "log line: NUL byte in username, the cut name not logged as the user")
+check("user=alice " in sd.session_line('end="authentication failed: NUL byte in password"'),
+      "log line: NUL byte in password, user=alice")
+
 m, st, s = login(sd.port, long_user.encode(), long_pass.encode())
 check(st == 0, "255-byte name and 255-byte password log in")
 s.close()
