@@ -109,6 +109,7 @@ size_t	s4_build_reply(uint8_t *, size_t, uint8_t, const struct sockaddr *);
 
 const char *s5_rep_str(uint8_t);
 const char *s5_cmd_str(uint8_t);
+const char *s4_cmd_str(uint8_t);
 char	*socks_addr_str(const struct socks_addr *, char *, size_t);
 
 #endif

@@ -39,6 +39,7 @@ session_init(struct session *s, const struct sockd_conf *conf, int cfd,
 	s->s_cfd = cfd;
 	s->s_tfd = -1;
 	s->s_rep = -1;
+	s->s_cmd = -1;
 	s->s_start = now_ms();
 	s->s_deadline = s->s_start + conf->c_negotiate_timeout * 1000LL;
 	s->s_client = *peer;
@@ -209,36 +210,57 @@ session_log_udp(struct session *s, char *buf, size_t len)
 	    (unsigned long long)s->s_dropped);
 }
 
+/* The reply as it went out: SOCKS4 90 or 91, or the SOCKS5 code. */
+static void
+session_log_rep(struct session *s, char *buf, size_t len)
+{
+	if (s->s_rep < 0)
+		snprintf(buf, len, "-");
+	else if (s->s_version == SOCKS4_VERSION)
+		snprintf(buf, len, "%d(%s)", s->s_rep == S5_REP_OK ?
+		    S4_REP_OK : S4_REP_FAIL, s->s_rep == S5_REP_OK ?
+		    "request granted" : "request rejected or failed");
+	else
+		snprintf(buf, len, "0x%02x(%s)", s->s_rep,
+		    s5_rep_str(s->s_rep));
+}
+
+/* The command in the protocol's own words; "-" before a request. */
+static const char *
+session_cmd_str(const struct session *s)
+{
+	if (s->s_cmd < 0)
+		return "-";
+	if (s->s_version == SOCKS4_VERSION)
+		return s4_cmd_str(s->s_cmd);
+	return s5_cmd_str(s->s_cmd);
+}
+
 static void
 session_log(struct session *s)
 {
 	char	 client[ADDR_STRLEN], peer[ADDR_STRLEN], dst[4 * 256 + 8];
-	char	 user[4 * 256 + 1];
+	char	 user[4 * 256 + 1], version[4];
 	int64_t	 ms = now_ms() - s->s_start;
 	char	 rep[48], udp[192];
 
 	if (log_getlevel() < LOG_INFO)
 		return;		/* not a byte of it would be written */
 	session_log_udp(s, udp, sizeof(udp));
+	session_log_rep(s, rep, sizeof(rep));
 	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
 	addr_ntop((struct sockaddr *)&s->s_peer, peer, sizeof(peer));
 	socks_addr_str(&s->s_dst, dst, sizeof(dst));
 	log_printable(user, sizeof(user), s->s_user, strlen(s->s_user));
-	if (s->s_rep < 0)
-		snprintf(rep, sizeof(rep), "-");
-	else if (s->s_version == SOCKS4_VERSION)	/* what went out */
-		snprintf(rep, sizeof(rep), "%d(%s)", s->s_rep == S5_REP_OK ?
-		    S4_REP_OK : S4_REP_FAIL, s->s_rep == S5_REP_OK ?
-		    "request granted" : "request rejected or failed");
+	if (s->s_version == 0)
+		snprintf(version, sizeof(version), "-");
 	else
-		snprintf(rep, sizeof(rep), "0x%02x(%s)", s->s_rep,
-		    s5_rep_str(s->s_rep));
-	log_info("session %016llx: client=%s version=%d user=%s cmd=%s "
+		snprintf(version, sizeof(version), "%d", s->s_version);
+	log_info("session %016llx: client=%s version=%s user=%s cmd=%s "
 	    "target=%s connected=%s reply=%s bytes_out=%llu bytes_in=%llu%s "
 	    "duration=%lld.%03llds end=\"%s\"", (unsigned long long)s->s_id,
-	    client, s->s_version, user[0] ? user : "-",
-	    s->s_cmd ? s5_cmd_str(s->s_cmd) : "-", dst, peer, rep,
-	    (unsigned long long)s->s_bytes_out,
+	    client, version, user[0] ? user : "-", session_cmd_str(s), dst,
+	    peer, rep, (unsigned long long)s->s_bytes_out,
 	    (unsigned long long)s->s_bytes_in, udp, (long long)(ms / 1000),
 	    (long long)(ms % 1000), s->s_why[0] ? s->s_why : "-");
 }
@@ -270,7 +292,9 @@ session_run(struct session *s)
 	set_nodelay(s->s_cfd);	/* Linux: inherited from the listener */
 #endif
 	if (session_fill(s) == 0) {
-		v = s->s_version = s->s_buf[0];
+		v = s->s_buf[0];
+		if (v == SOCKS5_VERSION || v == SOCKS4_VERSION)
+			s->s_version = v;	/* else none: version=- */
 		if (v == SOCKS5_VERSION)
 			socks5_serve(s);
 		else if (v == SOCKS4_VERSION && s->s_conf->c_socks4)

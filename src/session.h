@@ -26,9 +26,9 @@ struct session {
 	int			 s_tfd;		/* target */
 	struct sockaddr_storage	 s_client;
 	struct sockaddr_storage	 s_local;	/* where the client came in */
-	int			 s_version;	/* 4 or 5 */
+	int			 s_version;	/* 4 or 5; 0: not SOCKS (yet) */
 	uint8_t			 s_method;
-	uint8_t			 s_cmd;
+	int			 s_cmd;		/* as sent; -1: no request yet */
 	char			 s_user[256];	/* raw, as sent: escape to log */
 	struct socks_addr	 s_dst;		/* as requested */
 	struct sockaddr_storage	 s_peer;	/* as connected */

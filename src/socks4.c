@@ -67,6 +67,15 @@ s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
 	return 8 + u + h;
 }
 
+/* SOCKS4 has CONNECT (1) and BIND (2); 3 is no UDP ASSOCIATE here. */
+const char *
+s4_cmd_str(uint8_t cmd)
+{
+	if (cmd == S5_CMD_CONNECT || cmd == S5_CMD_BIND)
+		return s5_cmd_str(cmd);
+	return "unknown";
+}
+
 /*
  * +----+----+----+----+----+----+----+----+
  * | VN | CD | DSTPORT |      DSTIP        |

@@ -266,10 +266,11 @@ s5_rep_str(uint8_t rep)
 	return "unknown";
 }
 
+/* A request's command for the log: any byte but 1-3 is "unknown". */
 const char *
 s5_cmd_str(uint8_t cmd)
 {
-	static const char *const names[] = { "-", "connect", "bind",
+	static const char *const names[] = { "unknown", "connect", "bind",
 	    "udpassociate" };
 
 	if (cmd < sizeof(names) / sizeof(names[0]))

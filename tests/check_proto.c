@@ -252,6 +252,26 @@ START_TEST(test_socks4_userid)
 }
 END_TEST
 
+/*
+ * Command words for the log: SOCKS5 has 1-3, SOCKS4 1-2; every other
+ * byte (0x00 too) is "unknown" in both.
+ */
+START_TEST(test_cmd_str)
+{
+	ck_assert_str_eq(s5_cmd_str(0x01), "connect");
+	ck_assert_str_eq(s5_cmd_str(0x02), "bind");
+	ck_assert_str_eq(s5_cmd_str(0x03), "udpassociate");
+	ck_assert_str_eq(s5_cmd_str(0x00), "unknown");
+	ck_assert_str_eq(s5_cmd_str(0x04), "unknown");
+	ck_assert_str_eq(s5_cmd_str(0xff), "unknown");
+	ck_assert_str_eq(s4_cmd_str(0x01), "connect");
+	ck_assert_str_eq(s4_cmd_str(0x02), "bind");
+	ck_assert_str_eq(s4_cmd_str(0x03), "unknown");
+	ck_assert_str_eq(s4_cmd_str(0x00), "unknown");
+	ck_assert_str_eq(s4_cmd_str(0xff), "unknown");
+}
+END_TEST
+
 START_TEST(test_request_fields)
 {
 	const uint8_t	 b[] = { 0x05, 0x01, 0x00, 0x03, 9, 'l', 'o', 'c',
@@ -507,6 +527,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_userpass_255);
 	tcase_add_test(tc, test_userpass_nul);
 	tcase_add_test(tc, test_socks4_userid);
+	tcase_add_test(tc, test_cmd_str);
 	tcase_add_test(tc, test_request_fields);
 	tcase_add_test(tc, test_name_255);
 	tcase_add_test(tc, test_ipv6_fields);

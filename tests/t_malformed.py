@@ -42,6 +42,12 @@ out, closed = exchange(b"\x05\x01\x01")
 check(closed and out == b"\x05\xff", "only GSSAPI offered: 0xFF then close")
 out, closed = exchange(b"\x05\x03\x80\x81\xfe")
 check(closed and out == b"\x05\xff", "only unknown methods offered: 0xFF then close")
+check(" version=- " in sd.session_line("not SOCKS: first byte 0x06"), "log: version 6 is version=-")
+check(" version=- " in sd.session_line("not SOCKS: first byte 0x47"), "log: HTTP is version=-, not 71")
+s = connect(sd.port)
+s.close()
+check(" version=- user=- cmd=- " in sd.session_line('end="client closed during negotiation"'),
+      "log: a client that sent nothing is version=-, not 0")
 still_serving("bad greetings")
 
 # Requests.
@@ -50,6 +56,11 @@ out, closed = exchange(g + b"\x05\x01\x00\x05\x01\x02\x03\x04\x00\x50")
 check(closed and out[:2] == b"\x05\x00" and out[2:4] == b"\x05\x08", "unknown ATYP 0x05: REP 0x08")
 out, closed = exchange(g + b"\x05\x07\x00\x01\x7f\x00\x00\x01\x00\x50")
 check(closed and out[2:4] == b"\x05\x07", "unknown CMD 0x07: REP 0x07")
+for cmd in (0x00, 0x04, 0xff):
+    out, closed = exchange(g + b"\x05" + bytes([cmd]) + b"\x00\x01\x7f\x00\x00\x01\x00\x50")
+    l = sd.session_line("unsupported command 0x%02x" % cmd)
+    check(closed and out[2:4] == b"\x05\x07" and " cmd=unknown " in l,
+          "unknown CMD 0x%02x: REP 0x07, cmd=unknown in the log" % cmd)
 out, closed = exchange(g + b"\x04\x01\x00\x01\x7f\x00\x00\x01\x00\x50")
 check(closed and out == b"\x05\x00", "request with version 4 after a SOCKS5 greeting: closed")
 out, closed = exchange(g + b"\x05\x01\x00\x03\x00\x00\x50")

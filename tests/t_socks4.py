@@ -77,6 +77,8 @@ s = s4_request(sd.port, 3, 80)
 rep = s4_reply(s)
 check(rep is not None and rep[0] == 91, "SOCKS4 command 3: reply 91")
 s.close()
+l = sd.session_line("unsupported SOCKS4 command 0x03")
+check(" version=4 " in l and " cmd=unknown " in l, "log: SOCKS4 command 3 is cmd=unknown, not udpassociate")
 
 # BIND: 90 with the listening address, then 90 with the remote's.
 s = s4_request(sd.port, 2, 21, userid=b"ftp")
