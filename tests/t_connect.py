@@ -125,6 +125,19 @@ s.close()
 rc, _ = curl("--socks5", "127.0.0.1:%d" % sd.port, "http://127.0.0.1:%d/" % closed)
 check(rc == 97, "curl sees the refusal as a proxy handshake error (exit 97)")
 
+# A refused CONNECT logs the address and port it tried, by address, by
+# an address literal as a name, and by a name (the review saw port 0).
+for host, as_name, tried in (("127.0.0.1", False, r"127\.0\.0\.1"), ("::1", False, r"\[::1\]"),
+                             ("127.0.0.1", True, r"127\.0\.0\.1"),
+                             ("localhost", True, r"(127\.0\.0\.1|\[::1\])")):
+    port = free_port()
+    s, rep = s5_connect(sd.port, host, port, as_name=as_name)
+    s.close()
+    l = sd.session_line(":%d connected=" % port)
+    check(rep is not None and rep[0] == 5 and
+          re.search(r" connected=%s:%d reply=0x05" % (tried, port), l) is not None,
+          "log: refused CONNECT to %s%s: connected= has the port tried" % (host, " (name)" if as_name else ""))
+
 # 0.0.0.0 and :: reach this host on Linux, past any rule about 127.0.0.0/8
 # or ::1: refused as destinations, as addresses and as names (REP 0x02).
 for host, as_name in (("0.0.0.0", False), ("::", False), ("0.0.0.0", True),

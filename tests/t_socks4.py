@@ -63,6 +63,7 @@ s.close()
 l = sd.session_line("target=127.0.0.1:%d" % closed)
 check("reply=91(request rejected or failed)" in l and "Connection refused" in l,
       "log: reply=91 as sent, the refusal in end= (%s)" % l[-90:])
+check(" connected=127.0.0.1:%d " % closed in l, "log: the refused address and port as connected=")
 
 # 0.0.0.0 reaches this host on Linux, past rules about 127.0.0.0/8: 91.
 s = s4_request(sd.port, 1, echo.port, ip="0.0.0.0")
