@@ -44,14 +44,15 @@ struct udp_assoc {
 	const char		*u_end;		/* why the loop ended */
 };
 
+/* Count a datagram not relayed; say why, and the address sa if given. */
 static void
 udp_drop(struct udp_assoc *u, const char *why, const struct sockaddr *sa)
 {
 	char	 a[ADDR_STRLEN];
 
 	u->u_s->s_dropped++;
-	log_debug("session %016llx: UDP datagram dropped: %s %s",
-	    (unsigned long long)u->u_s->s_id, why,
+	log_debug("session %016llx: UDP datagram dropped: %s%s%s",
+	    (unsigned long long)u->u_s->s_id, why, sa != NULL ? " " : "",
 	    sa != NULL ? addr_ntop(sa, a, sizeof(a)) : "");
 }
 

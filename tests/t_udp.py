@@ -109,6 +109,13 @@ check(recv_or_none(other, 0.3) is None and recv_or_none(stranger, 0.3) is None,
 u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"still", relay)
 check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"still"),
       "the client's datagrams still flow after the drops")
+drops = [l for l in sd.logtext().splitlines() if "UDP datagram dropped: " in l]
+check(any(l.endswith("dropped: fragment (FRAG != 0)") for l in drops) and
+      any(l.endswith("dropped: malformed header") for l in drops),
+      "debug: a drop without an address ends at its reason")
+check(any(l.endswith("dropped: unspecified destination: 0.0.0.0:%d" % echo.port) for l in drops),
+      "debug: a drop with an address names it after one space")
+check(drops and not [l for l in drops if l.endswith(" ")], "debug: no drop line ends with a space")
 
 # The association ends with its TCP connection.
 c.close()
