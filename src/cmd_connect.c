@@ -41,6 +41,7 @@ cmd_connect(struct session *s)
 	deadline = now_ms() + s->s_conf->c_connect_timeout * 1000LL;
 	connect_dst(&s->s_dst, deadline, session_addr_filter, s, &cr);
 	memcpy(&s->s_peer, &cr.cr_peer, sizeof(s->s_peer));
+	addr_unmap(&s->s_peer);		/* logged as it was reached */
 	if (cr.cr_fd == -1) {
 		session_why(s, "connect failed: %s", cr.cr_why);
 		session_reply(s, cr.cr_rep, NULL);

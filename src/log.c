@@ -100,7 +100,7 @@ log_settag(const char *tag)
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char	 msg[2048];
+	char	 msg[4096];	/* a session line, every byte escaped */
 	int	 saved = errno;
 
 	if (pri > log_level) {

@@ -287,7 +287,9 @@ socks_addr_str(const struct socks_addr *a, char *buf, size_t len)
 	if (a->sa_atyp == S5_ATYP_NAME) {
 		log_printable(name, sizeof(name), a->sa_name,
 		    strlen(a->sa_name));
-		snprintf(buf, len, "%s:%u", name, a->sa_port);
+		/* a name with a colon (an IPv6 literal) is bracketed */
+		snprintf(buf, len, strchr(name, ':') != NULL ? "[%s]:%u" :
+		    "%s:%u", name, a->sa_port);
 	} else if (a->sa_atyp == S5_ATYP_IPV4 || a->sa_atyp == S5_ATYP_IPV6)
 		addr_ntop((const struct sockaddr *)&a->sa_addr, buf, len);
 	else

@@ -433,6 +433,30 @@ START_TEST(test_cidr_bad)
 END_TEST
 
 /* Destinations that are no one host, and the hosts next to them. */
+/* socks_addr_str(): a name that looks like an IPv6 address is bracketed. */
+START_TEST(test_addr_str)
+{
+	static const struct { const char *name, *want; } c[] = {
+		{ "example.org", "example.org:80" },
+		{ "::1", "[::1]:80" },
+		{ "[::1]", "[[::1]]:80" },
+		{ "a\nb", "a\\x0ab:80" },
+	};
+	struct socks_addr	 a;
+	char			 buf[64];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.sa_atyp = S5_ATYP_NAME;
+		a.sa_port = 80;
+		strcpy(a.sa_name, c[i].name);
+		ck_assert_str_eq(socks_addr_str(&a, buf, sizeof(buf)),
+		    c[i].want);
+	}
+}
+END_TEST
+
 START_TEST(test_nowhere)
 {
 	static const struct { const char *a; int nowhere; } c[] = {
@@ -540,6 +564,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_cidr, 0, sizeof(cidrs) / sizeof(cidrs[0]));
 	tcase_add_test(tc, test_cidr_bad);
 	tcase_add_test(tc, test_nowhere);
+	tcase_add_test(tc, test_addr_str);
 	tcase_add_test(tc, test_reaches);
 	tcase_add_test(tc, test_hostport);
 	suite_add_tcase(s, tc);
