@@ -236,7 +236,8 @@ addr_is_loopback(const struct sockaddr *sa)
  * Does a connection to peer, which left from src, reach the listening
  * address la?  A wildcard la is reached at any address of this host:
  * a loopback one, or the very address the connection left from (a host
- * talks to its own address from that address).
+ * talks to its own address from that address).  src NULL: not connected
+ * yet, so only the first.
  */
 int
 addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
@@ -246,7 +247,8 @@ addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
 		return 0;
 	if (!addr_is_unspecified(la))
 		return addr_equal_host(peer, la);
-	return addr_is_loopback(peer) || addr_equal_host(peer, src);
+	return addr_is_loopback(peer) ||
+	    (src != NULL && addr_equal_host(peer, src));
 }
 
 /*

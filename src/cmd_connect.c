@@ -14,20 +14,34 @@
 /*
  * A CONNECT to one of this proxy's own listeners takes a second worker,
  * and a client that pipelines requests can chain every worker into one
- * loop: refused, as 0.0.0.0 is.
+ * loop: refused, as 0.0.0.0 is.  Before connecting (src NULL) the
+ * listen addresses and loopback are known; this host's other addresses
+ * show once connected, as the source.
  */
 static int
-connect_loops(const struct session *s, const struct sockaddr_storage *bnd)
+connect_loops(struct session *s, const struct sockaddr *peer,
+    const struct sockaddr *src)
 {
 	const struct sockd_conf	*c = s->s_conf;
 	int			 i;
 
 	for (i = 0; i < c->c_nlisten; i++)
-		if (addr_reaches((const struct sockaddr *)&s->s_peer,
-		    (const struct sockaddr *)bnd,
-		    (const struct sockaddr *)&c->c_listen[i].la_addr))
+		if (addr_reaches(peer, src,
+		    (const struct sockaddr *)&c->c_listen[i].la_addr)) {
+			session_why(s, "destination is this proxy's own "
+			    "listener");
 			return 1;
+		}
 	return 0;
+}
+
+/* Each address before it is tried: not this proxy, then the rules. */
+static int
+connect_filter(const struct sockaddr *sa, void *arg)
+{
+	if (connect_loops(arg, sa, NULL))
+		return 1;
+	return session_addr_filter(sa, arg);
 }
 
 void
@@ -39,7 +53,7 @@ cmd_connect(struct session *s)
 	int64_t			 deadline;
 
 	deadline = now_ms() + s->s_conf->c_connect_timeout * 1000LL;
-	connect_dst(&s->s_dst, deadline, session_addr_filter, s, &cr);
+	connect_dst(&s->s_dst, deadline, connect_filter, s, &cr);
 	memcpy(&s->s_peer, &cr.cr_peer, sizeof(s->s_peer));
 	addr_unmap(&s->s_peer);		/* logged as it was reached */
 	if (cr.cr_fd == -1) {
@@ -52,8 +66,8 @@ cmd_connect(struct session *s)
 	memset(&bnd, 0, sizeof(bnd));
 	getsockname(s->s_tfd, (struct sockaddr *)&bnd, &sl);
 	addr_unmap(&bnd);	/* ::ffff:a.b.c.d goes back as ATYP 1 */
-	if (connect_loops(s, &bnd)) {
-		session_why(s, "destination is this proxy's own listener");
+	if (connect_loops(s, (struct sockaddr *)&s->s_peer,
+	    (struct sockaddr *)&bnd)) {
 		session_reply(s, S5_REP_NOTALLOWED, NULL);
 		return;
 	}

@@ -500,6 +500,14 @@ START_TEST(test_reaches)
 	socklen_t		 sl;
 	size_t			 i;
 
+	/* not connected yet (no source): the listen address or loopback */
+	addr_parse_hostport("127.0.0.2:1080", &p, &sl);
+	addr_parse_hostport("0.0.0.0:1080", &l, &sl);
+	ck_assert_int_eq(addr_reaches((struct sockaddr *)&p, NULL,
+	    (struct sockaddr *)&l), 1);
+	addr_parse_hostport("10.0.0.5:1080", &p, &sl);
+	ck_assert_int_eq(addr_reaches((struct sockaddr *)&p, NULL,
+	    (struct sockaddr *)&l), 0);
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		ck_assert_int_eq(addr_parse_hostport(c[i].peer, &p, &sl), 0);
 		ck_assert_int_eq(addr_parse_hostport(c[i].src, &s, &sl), 0);

@@ -151,12 +151,16 @@ check(sd.wait_log("unspecified destination address (this host)", 5, count=5),
 
 # A CONNECT to the proxy's own listener is refused: a client pipelining
 # such requests would otherwise chain every worker into one loop.
+stray = sd.logtext().count("closed during negotiation")
 for host, port in (("127.0.0.1", port4), ("::1", port6)):
     s, rep = s5_connect(sd.port, host, port)
     check(rep is not None and rep[0] == 2, "CONNECT to this proxy's own listener %s: REP 0x02" % host)
     s.close()
 check(sd.wait_log("destination is this proxy's own listener", 5, count=2),
       "  ... logged as such")
+time.sleep(0.3)
+check(sd.logtext().count("closed during negotiation") == stray,
+      "  ... refused before connecting: no second session")
 s, rep = s5_connect(sd.port, "localhost", port4)
 check(rep is not None and rep[0] == 2, "  ... by name (localhost) too")
 s.close()
