@@ -90,10 +90,12 @@ struct s5_udphdr {
 	struct socks_addr	u_dst;
 };
 
+#define S4_USERID_MAX	1024	/* bytes of USERID read; 255 kept */
+
 struct s4_request {
 	uint8_t			r_cmd;
 	struct socks_addr	r_dst;	/* IPv4 or, for 4a, a name */
-	char			r_userid[256];
+	char			r_userid[256];	/* the first 255 bytes */
 };
 
 ssize_t	s5_parse_greeting(const uint8_t *, size_t, struct s5_greeting *);

@@ -14,19 +14,24 @@
 
 #include "proto.h"
 
-/* A NUL-terminated field of at most max bytes; P_MORE or P_BAD. */
+/*
+ * A NUL-terminated field of at most max bytes, its NUL included: its
+ * length, P_MORE or P_BAD.  dst (keep bytes) gets as much as fits.
+ */
 static ssize_t
-parse_cstr(const uint8_t *buf, size_t len, char *dst, size_t max)
+parse_cstr(const uint8_t *buf, size_t len, char *dst, size_t keep,
+    size_t max)
 {
 	const uint8_t	*nul;
-	size_t		 n;
+	size_t		 n, k;
 
 	nul = memchr(buf, '\0', len < max ? len : max);
 	if (nul == NULL)
 		return len < max ? P_MORE : P_BAD;
 	n = nul - buf;
-	memcpy(dst, buf, n);
-	dst[n] = '\0';
+	k = n < keep ? n : keep - 1;
+	memcpy(dst, buf, k);
+	dst[k] = '\0';
 	return n + 1;
 }
 
@@ -46,7 +51,9 @@ s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
 	memset(r, 0, sizeof(*r));
 	r->r_cmd = buf[1];
 	r->r_dst.sa_port = (uint16_t)(buf[2] << 8 | buf[3]);
-	if ((u = parse_cstr(buf + 8, len - 8, r->r_userid, 256)) <= 0)
+	/* the spec sets no limit; Dante takes long ones: keep 255 bytes */
+	if ((u = parse_cstr(buf + 8, len - 8, r->r_userid,
+	    sizeof(r->r_userid), S4_USERID_MAX + 1)) <= 0)
 		return u;
 	is4a = buf[4] == 0 && buf[5] == 0 && buf[6] == 0 && buf[7] != 0;
 	if (!is4a) {
@@ -59,7 +66,7 @@ s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
 	}
 	r->r_dst.sa_atyp = S5_ATYP_NAME;
 	h = parse_cstr(buf + 8 + u, len - 8 - u, r->r_dst.sa_name,
-	    S5_MAXNAME + 1);
+	    S5_MAXNAME + 1, S5_MAXNAME + 1);
 	if (h <= 0)
 		return h;
 	if (h == 1)

@@ -228,14 +228,15 @@ START_TEST(test_socks4)
 END_TEST
 
 /*
- * The USERID comes out raw, as sent (escaping is the logger's job), up
- * to 255 bytes; 256 without a NUL is malformed.
+ * The USERID comes out raw, as sent (escaping is the logger's job): its
+ * first 255 bytes of up to 1024; more than that without a NUL is
+ * malformed.
  */
 START_TEST(test_socks4_userid)
 {
 	const uint8_t	 b[] = { 0x04, 0x01, 0x5d, 0xc1, 127, 0, 0, 1, 'a',
 	    '\n', 'b', 0x1b, '[', '3', '1', 'm', '\\', 'x', '"', '%', 'n', 0 };
-	uint8_t		 big[8 + 256 + 1];
+	uint8_t		 big[8 + S4_USERID_MAX + 2];
 	struct s4_request r;
 
 	ck_assert_int_eq(s4_parse_request(b, sizeof(b), &r), sizeof(b));
@@ -246,9 +247,15 @@ START_TEST(test_socks4_userid)
 	big[8 + 255] = 0;
 	ck_assert_int_eq(s4_parse_request(big, 8 + 256, &r), 8 + 256);
 	ck_assert_uint_eq(strlen(r.r_userid), 255);
-	big[8 + 255] = 0x01;
-	big[8 + 256] = 0;
+	memset(big + 8, 0x01, S4_USERID_MAX);
+	big[8 + S4_USERID_MAX] = 0;
+	ck_assert_int_eq(s4_parse_request(big, 8 + S4_USERID_MAX + 1, &r),
+	    8 + S4_USERID_MAX + 1);
+	ck_assert_uint_eq(strlen(r.r_userid), 255);
+	big[8 + S4_USERID_MAX] = 0x01;
+	big[8 + S4_USERID_MAX + 1] = 0;
 	ck_assert_int_eq(s4_parse_request(big, sizeof(big), &r), P_BAD);
+	ck_assert_int_eq(s4_parse_request(big, 8 + 300, &r), P_MORE);
 }
 END_TEST
 

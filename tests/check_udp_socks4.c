@@ -239,10 +239,13 @@ START_TEST(test_socks4_fields)
 }
 END_TEST
 
-/* USERID up to 255 bytes and a NUL; a 4a host name likewise. */
+/*
+ * USERID up to 1024 bytes and a NUL (255 kept); a 4a host name up to 255
+ * and a NUL.
+ */
 START_TEST(test_socks4_limits)
 {
-	uint8_t			 b[8 + 256 + 257];
+	uint8_t			 b[8 + S4_USERID_MAX + 257];
 	struct s4_request	 r;
 
 	memset(b, 'u', sizeof(b));
@@ -250,9 +253,15 @@ START_TEST(test_socks4_limits)
 	b[8 + 255] = 0;
 	ck_assert_int_eq(s4_parse_request(b, 8 + 256, &r), 8 + 256);
 	ck_assert_uint_eq(strlen(r.r_userid), 255);
-	b[8 + 255] = 'u';	/* 256 bytes and no NUL: too long */
-	ck_assert_int_eq(s4_parse_request(b, 8 + 256, &r), P_BAD);
-	ck_assert_int_eq(s4_parse_request(b, 8 + 255, &r), P_MORE);
+	b[8 + 255] = 'u';	/* 256 bytes so far and no NUL: more */
+	ck_assert_int_eq(s4_parse_request(b, 8 + 256, &r), P_MORE);
+	b[8 + S4_USERID_MAX] = 0;
+	ck_assert_int_eq(s4_parse_request(b, 8 + S4_USERID_MAX + 1, &r),
+	    8 + S4_USERID_MAX + 1);
+	ck_assert_uint_eq(strlen(r.r_userid), 255);
+	b[8 + S4_USERID_MAX] = 'u';	/* 1025 and no NUL: too long */
+	ck_assert_int_eq(s4_parse_request(b, 8 + S4_USERID_MAX + 1, &r),
+	    P_BAD);
 
 	memcpy(b, "\x04\x01\x00\x50\x00\x00\x00\x07", 8);
 	b[8] = 0;		/* empty USERID, then the name */
