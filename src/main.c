@@ -75,8 +75,8 @@ check_user(const char *file, const struct sockd_conf *c)
 		return 0;
 	if (priv_lookup(c->c_user, c->c_group, &uid, &gid) == -1) {
 		if (geteuid() != 0) {
-			log_warnx("started as root, sockd could not become "
-			    "that user");
+			log_warnx("%s: started as root, sockd would not "
+			    "start", file);
 			return 0;
 		}
 		log_warnx("%s: cannot become user \"%s\"%s%s%s: create the "
@@ -140,7 +140,7 @@ start_logging(const struct sockd_conf *c, int foreground)
 	log_setlevel(c->c_log_level);
 }
 
-/* The config's path made absolute: daemon() moves to /, and SIGHUP reads it. */
+/* The config's path, absolute: daemon() moves to /, and SIGHUP reads it. */
 static const char *
 conf_path(const char *file)
 {

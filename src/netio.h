@@ -1,4 +1,4 @@
-/* netio.h: socket reads and writes bounded by a deadline; small socket helpers. */
+/* netio.h: socket I/O bounded by a deadline; small socket helpers. */
 #ifndef SOCKD_NETIO_H
 #define SOCKD_NETIO_H
 
