@@ -148,6 +148,16 @@ section_open(const char *buf, size_t i, int line, struct conf_span *sp)
 	return 1;
 }
 
+/* Over the quoted string at buf[i], counting its lines: its last index. */
+static size_t
+over_quoted(const char *buf, size_t len, size_t i, int *line)
+{
+	size_t	 j = skip_quoted(buf, len, i);
+
+	*line += (int)count_lines(buf, i, j);
+	return j - 1;
+}
+
 /*
  * Find the top-level sections of the (comment-blanked) text: up to max
  * of them into spans, in file order; how many.
@@ -155,15 +165,13 @@ section_open(const char *buf, size_t i, int line, struct conf_span *sp)
 int
 conf_sections(const char *buf, size_t len, struct conf_span *spans, int max)
 {
-	size_t	 i, j;
+	size_t	 i;
 	int	 line = 1, depth = 0, n = 0, insec = 0;
 
 	for (i = 0; i < len; i++) {
-		if (buf[i] == '"' || buf[i] == '\'') {
-			j = skip_quoted(buf, len, i);
-			line += (int)count_lines(buf, i, j);
-			i = j - 1;
-		} else if (buf[i] == '\n')
+		if (buf[i] == '"' || buf[i] == '\'')
+			i = over_quoted(buf, len, i, &line);
+		else if (buf[i] == '\n')
 			line++;
 		else if (buf[i] == '{') {
 			if (depth++ == 0)
@@ -211,15 +219,13 @@ empty_list_at(const char *buf, size_t len, size_t i)
 int
 conf_empty_list(const char *buf, size_t len, const char *key)
 {
-	size_t	 i, j;
+	size_t	 i;
 	int	 line = 1;
 
 	for (i = 0; i < len; i++) {
-		if (buf[i] == '"' || buf[i] == '\'') {
-			j = skip_quoted(buf, len, i);
-			line += (int)count_lines(buf, i, j);
-			i = j - 1;
-		} else if (buf[i] == '\n')
+		if (buf[i] == '"' || buf[i] == '\'')
+			i = over_quoted(buf, len, i, &line);
+		else if (buf[i] == '\n')
 			line++;
 		else if (word_at(buf, len, i, key) &&
 		    empty_list_at(buf, len, i + strlen(key)))
