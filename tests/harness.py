@@ -62,6 +62,28 @@ def free_port(family=socket.AF_INET, kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
+_held = []
+
+
+def closed_port():
+    """A loopback port (IPv4 and IPv6) where a connect is refused, for
+    good: bound, never listened on, held until exit.  A port from
+    free_port() can come back as a connect()'s own ephemeral source, and
+    the connect then reaches itself (TCP simultaneous open) instead of
+    being refused."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    _held.append(s)
+    try:
+        s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s6.bind(("::1", port))
+        _held.append(s6)
+    except OSError:
+        pass
+    return port
+
+
 def tmpdir():
     """A scratch directory the daemon can read after it drops to nobody."""
     d = tempfile.mkdtemp(prefix="sockd-test-")

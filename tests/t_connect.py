@@ -113,12 +113,12 @@ for lit, srv in (("127.0.0.1", echo), ("::1", echo6)):
     s.sendall(b"lit")
     check(rep and rep[0] == 0 and recv_exact(s, 3) == b"lit", "CONNECT to the name %s" % lit)
     s.close()
-s, rep = s5_connect(sd.port, "127.0.0.1", free_port(), as_name=True)
+s, rep = s5_connect(sd.port, "127.0.0.1", closed_port(), as_name=True)
 check(rep is not None and rep[0] == 5, "the name 127.0.0.1 on a refused port gives REP 0x05")
 s.close()
 
 # Refused port.
-closed = free_port()
+closed = closed_port()
 s, rep = s5_connect(sd.port, "127.0.0.1", closed)
 check(rep is not None and rep[0] == 5, "a refused port gives REP 0x05")
 s.close()
@@ -130,7 +130,7 @@ check(rc == 97, "curl sees the refusal as a proxy handshake error (exit 97)")
 for host, as_name, tried in (("127.0.0.1", False, r"127\.0\.0\.1"), ("::1", False, r"\[::1\]"),
                              ("127.0.0.1", True, r"127\.0\.0\.1"),
                              ("localhost", True, r"(127\.0\.0\.1|\[::1\])")):
-    port = free_port()
+    port = closed_port()
     s, rep = s5_connect(sd.port, host, port, as_name=as_name)
     s.close()
     l = sd.session_line(":%d connected=" % port)

@@ -112,7 +112,7 @@ check(len(r) == 8 and r[1] == 91, "SOCKS4 request to a blocked destination: repl
 s.close()
 
 # The error log line: a passed request that fails.
-closed = free_port()
+closed = closed_port()
 s, rep = s5_connect(sd.port, "127.0.0.1", closed)
 check(rep is not None and rep[0] == 5, "a refused port still gives 0x05")
 s.close()

@@ -55,7 +55,7 @@ check("user=bob " in l, "log: USERID as user=bob")
 check("reply=90(request granted)" in l, "log: the SOCKS4 reply code as sent, 90")
 
 # A refused port: 91, and 91 in the log (the reason in end=).
-closed = free_port()
+closed = closed_port()
 s = s4_request(sd.port, 1, closed)
 rep = s4_reply(s)
 check(rep is not None and rep[0] == 91, "SOCKS4 CONNECT to a closed port: reply 91")
@@ -135,7 +135,7 @@ sd.stop()
 rl = Sockd("", rules='client pass { from = "127.0.0.0/8" }\n'
            'socks pass { from = "127.0.0.0/8" to = "0/0" log = { "connect", "error" } }\n')
 rl.start()
-closed = free_port()
+closed = closed_port()
 s = s4_request(rl.port, 1, closed, userid=b'a\nb\x1b[31m\\x"%n')
 rep = s4_reply(s)
 s.close()
