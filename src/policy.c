@@ -135,10 +135,9 @@ session_passed(struct session *s, const struct rule *r)
 }
 
 /*
- * Client rules, at accept time, before a byte is read: 0 to serve the
- * client, -1 (after logging why) to close it at once.
+ * The client rule that lets this address in on s's listener; NULL, the
+ * block logged, if none does.
  */
-/* The client rule that decides for this address on s's listener. */
 static const struct rule *
 client_rule(struct session *s, const struct sockaddr_storage *from,
     const char *what)
@@ -178,6 +177,10 @@ session_source_allowed(struct session *s, const struct sockaddr_storage *src)
 	return client_rule(s, src, "udp source") != NULL ? 0 : -1;
 }
 
+/*
+ * Client rules, at accept time, before a byte is read: 0 to serve the
+ * client, -1 (after logging why) to close it at once.
+ */
 int
 session_client_allowed(struct session *s)
 {
