@@ -442,9 +442,9 @@ conf_empty_condition(const char *file, const char *text, size_t len)
 /*
  * The file's text with its comments blanked, for libconfuse (see
  * conf_text.c); NULL, logged, if it cannot be read, a string, comment
- * or brace is still open at its end, or methods are set to { }.
- * libconfuse calls no validator for an empty list, so the last check
- * reads the text: every client would get method 0xFF.
+ * or brace is still open at its end, or methods or a rule condition are
+ * set to { }.  libconfuse calls no validator for an empty list, so those
+ * checks read the text: with no methods every client would get 0xFF.
  */
 static char *
 conf_text(const char *file, size_t *len)
