@@ -425,12 +425,13 @@ static int
 conf_empty_condition(const char *file, const char *text, size_t len)
 {
 	static const char *const keys[] = {
-		"from", "to", "port", "command", "method", "user", NULL
+		"from", "to", "port", "command", "method", "user", "listen", NULL
 	};
 	int	 i, line;
 
+	/* in a section: a top-level listen = { } leaves it to listeners */
 	for (i = 0; keys[i] != NULL; i++)
-		if ((line = conf_empty_list(text, len, keys[i])) != 0) {
+		if ((line = conf_empty_list(text, len, keys[i], 1)) != 0) {
 			log_warnx("%s:%d: %s: empty list: it would match "
 			    "anything (leave the key out for that)", file,
 			    line, keys[i]);
@@ -463,7 +464,7 @@ conf_text(const char *file, size_t *len)
 		return NULL;
 	}
 	conf_blank_comments(text, *len);
-	if ((line = conf_empty_list(text, *len, "methods")) != 0) {
+	if ((line = conf_empty_list(text, *len, "methods", 0)) != 0) {
 		log_warnx("%s:%d: methods: empty list: no client could "
 		    "authenticate", file, line);
 		free(text);

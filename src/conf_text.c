@@ -214,20 +214,23 @@ empty_list_at(const char *buf, size_t len, size_t i)
 
 /*
  * The line of the first "key = { }" (the list set to empty) in the
- * comment-blanked text, at any depth; 0 if there is none.
+ * comment-blanked text, inside at least mindepth braces (0: anywhere, 1:
+ * in a section); 0 if there is none.
  */
 int
-conf_empty_list(const char *buf, size_t len, const char *key)
+conf_empty_list(const char *buf, size_t len, const char *key, int mindepth)
 {
 	size_t	 i;
-	int	 line = 1;
+	int	 line = 1, depth = 0;
 
 	for (i = 0; i < len; i++) {
 		if (buf[i] == '"' || buf[i] == '\'')
 			i = over_quoted(buf, len, i, &line);
 		else if (buf[i] == '\n')
 			line++;
-		else if (word_at(buf, len, i, key) &&
+		else if (buf[i] == '{' || buf[i] == '}')
+			depth += buf[i] == '{' ? 1 : -1;
+		else if (depth >= mindepth && word_at(buf, len, i, key) &&
 		    empty_list_at(buf, len, i + strlen(key)))
 			return line;
 	}

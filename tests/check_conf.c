@@ -168,6 +168,7 @@ static const struct bad_case bad[] = {
 	{ "\nsocks block { to = {} }\n", ":2:", "to: empty list" },
 	{ "socks pass { port = { } }\n", ":1:", "port: empty list" },
 	{ "socks pass { user = { } }\n", ":1:", "user: empty list" },
+	{ "client pass {\n\tlisten = { }\n}\n", ":2:", "listen: empty list" },
 	/* a binary file's bytes come back escaped in the message */
 	{ "workers = 2\n\xff\xfe{ }\n", ":2:", "option '\\xff\\xfe'" },
 	/* nowhere to listen */
@@ -200,7 +201,7 @@ START_TEST(test_empty_list)
 {
 	const struct empty_case	*t = &empty[_i];
 
-	ck_assert_int_eq(conf_empty_list(t->text, strlen(t->text), "methods"),
+	ck_assert_int_eq(conf_empty_list(t->text, strlen(t->text), "methods", 0),
 	    t->line);
 }
 END_TEST
