@@ -243,10 +243,16 @@ int
 addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
     const struct sockaddr *la)
 {
+	int	 fp, fl;
+
 	if (addr_port(peer) != addr_port(la))
 		return 0;
 	if (!addr_is_unspecified(la))
 		return addr_equal_host(peer, la);
+	/* listeners are IPV6_V6ONLY: [::] is not reached over IPv4 */
+	if (addr_bytes(peer, &fp) == NULL || addr_bytes(la, &fl) == NULL ||
+	    fp != fl)
+		return 0;
 	return addr_is_loopback(peer) ||
 	    (src != NULL && addr_equal_host(peer, src));
 }

@@ -18,8 +18,10 @@
  * listen addresses and loopback are known; this host's other addresses
  * show once connected, as the source.
  */
+#define LOOP_WHY	"destination is this proxy's own listener"
+
 static int
-connect_loops(struct session *s, const struct sockaddr *peer,
+connect_loops(const struct session *s, const struct sockaddr *peer,
     const struct sockaddr *src)
 {
 	const struct sockd_conf	*c = s->s_conf;
@@ -27,36 +29,46 @@ connect_loops(struct session *s, const struct sockaddr *peer,
 
 	for (i = 0; i < c->c_nlisten; i++)
 		if (addr_reaches(peer, src,
-		    (const struct sockaddr *)&c->c_listen[i].la_addr)) {
-			session_why(s, "destination is this proxy's own "
-			    "listener");
+		    (const struct sockaddr *)&c->c_listen[i].la_addr))
 			return 1;
-		}
 	return 0;
 }
+
+struct connect_arg {
+	struct session	*ca_s;
+	int		 ca_looped;	/* an address was this proxy */
+};
 
 /* Each address before it is tried: not this proxy, then the rules. */
 static int
 connect_filter(const struct sockaddr *sa, void *arg)
 {
-	if (connect_loops(arg, sa, NULL))
+	struct connect_arg	*ca = arg;
+
+	if (connect_loops(ca->ca_s, sa, NULL)) {
+		ca->ca_looped = 1;
 		return 1;
-	return session_addr_filter(sa, arg);
+	}
+	return session_addr_filter(sa, ca->ca_s);
 }
 
 void
 cmd_connect(struct session *s)
 {
+	struct connect_arg	 ca = { s, 0 };
 	struct connect_result	 cr;
 	struct sockaddr_storage	 bnd;
 	socklen_t		 sl = sizeof(bnd);
 	int64_t			 deadline;
 
 	deadline = now_ms() + s->s_conf->c_connect_timeout * 1000LL;
-	connect_dst(&s->s_dst, deadline, connect_filter, s, &cr);
+	connect_dst(&s->s_dst, deadline, connect_filter, &ca, &cr);
 	memcpy(&s->s_peer, &cr.cr_peer, sizeof(s->s_peer));
 	addr_unmap(&s->s_peer);		/* logged as it was reached */
 	if (cr.cr_fd == -1) {
+		/* only this proxy's addresses were left to try */
+		if (ca.ca_looped && cr.cr_rep == S5_REP_NOTALLOWED)
+			session_why(s, LOOP_WHY);
 		session_why(s, "connect failed: %s", cr.cr_why);
 		session_reply(s, cr.cr_rep, NULL);
 		return;
@@ -68,6 +80,7 @@ cmd_connect(struct session *s)
 	addr_unmap(&bnd);	/* ::ffff:a.b.c.d goes back as ATYP 1 */
 	if (connect_loops(s, (struct sockaddr *)&s->s_peer,
 	    (struct sockaddr *)&bnd)) {
+		session_why(s, LOOP_WHY);
 		session_reply(s, S5_REP_NOTALLOWED, NULL);
 		return;
 	}

@@ -398,6 +398,23 @@ conf_check_listen(const struct sockd_conf *c)
 	return 0;
 }
 
+/* A daemon runs in /: a relative path would be looked up there. */
+static int
+conf_check_paths(const struct sockd_conf *c)
+{
+	if (c->c_pidfile != NULL && c->c_pidfile[0] != '/') {
+		log_warnx("%s: pidfile \"%s\" must be an absolute path",
+		    c->c_file, c->c_pidfile);
+		return -1;
+	}
+	if (c->c_passwd_file != NULL && c->c_passwd_file[0] != '/') {
+		log_warnx("%s: passwd-file \"%s\" must be an absolute path",
+		    c->c_file, c->c_passwd_file);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 conf_check(const struct sockd_conf *c)
 {
@@ -414,7 +431,7 @@ conf_check(const struct sockd_conf *c)
 		    c->c_max_spare);
 		return -1;
 	}
-	return 0;
+	return conf_check_paths(c);
 }
 
 /*

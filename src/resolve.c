@@ -8,8 +8,9 @@
  * signal) and the worker waits for it with gai_suspend() until the
  * deadline.  A lookup given up on cannot be cancelled once it runs: its
  * request stays on a short list until it ends, and is freed at a later
- * call.  Without getaddrinfo_a(), or when it cannot start a thread, the
- * plain call is used.
+ * call; with ABANDONED_MAX of those, lookups fail at once.  Without
+ * getaddrinfo_a(), or when it cannot start a thread, the plain call is
+ * used.
  */
 #include "config.h"
 
@@ -23,7 +24,13 @@
 #include "resolve.h"
 
 #ifdef HAVE_GETADDRINFO_A
-#define ABANDONED_MAX	32	/* past this, fail at once: DNS is dead */
+/*
+ * Lookups given up on and still running, per worker, past which new ones
+ * fail at once: DNS is dead, and each holds a thread (a task for
+ * TasksMax).  glibc runs at most 20 and queues the rest, and a queued
+ * one is cancelled, not abandoned, so the bound must stay below that.
+ */
+#define ABANDONED_MAX	4
 
 struct lookup {
 	struct gaicb	 l_cb;

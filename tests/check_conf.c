@@ -171,6 +171,9 @@ static const struct bad_case bad[] = {
 	{ "client pass {\n\tlisten = { }\n}\n", ":2:", "listen: empty list" },
 	/* a binary file's bytes come back escaped in the message */
 	{ "workers = 2\n\xff\xfe{ }\n", ":2:", "option '\\xff\\xfe'" },
+	/* sockd runs in /: a relative path would be looked up there */
+	{ "pidfile = \"run/sockd.pid\"\n", "", "must be an absolute path" },
+	{ "passwd-file = \"users\"\n", "", "must be an absolute path" },
 	/* nowhere to listen */
 	{ "listen = { }\n", "", "no listen address and no listener" },
 };

@@ -62,7 +62,8 @@ os.chmod(resolv, 0o644)
 hosts = os.path.join(d, "hosts")
 with open(hosts, "w") as f:
     f.write("127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
-            "127.0.0.2 two.test\n127.0.0.3 two.test\n")
+            "127.0.0.2 two.test\n127.0.0.3 two.test\n"
+            "127.0.0.1 self.test\n127.0.0.3 self.test\n")
 os.chmod(hosts, 0o644)
 wrapper = ["unshare", "-m", "sh", "-c",
            'mount --bind "$0" /etc/resolv.conf && mount --bind "$1" /etc/hosts'
@@ -153,6 +154,21 @@ for f in fillers + [black, good]:
     f.close()
 line = sd.session_line("target=two.test:")
 check("connected=127.0.0.3:" in line, "  ... the session line names the second address")
+
+# self.test is 127.0.0.1, sockd's own listener (skipped), then 127.0.0.3:
+# the session goes there, and its line does not blame the skipped one.
+o = socket.socket()
+o.bind(("127.0.0.3", sd.port))
+o.listen(4)
+s, rep = s5_connect(sd.port, "self.test", sd.port)
+check(rep is not None and rep[0] == 0, "CONNECT to a name whose first address is this proxy: REP 0 from the second")
+s.close()
+c, _ = o.accept()
+c.close()
+o.close()
+line = sd.session_line("target=self.test:")
+check("connected=127.0.0.3:" in line and 'end="destination is' not in line,
+      "  ... its session line names the second address, not the skipped one")
 
 # SIGTERM while a worker waits for the dead nameserver.
 s = s5_open(sd.port)
