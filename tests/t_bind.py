@@ -24,6 +24,19 @@ def bind_session(port, dst, dport=0, proxy="127.0.0.1"):
     return s, s5_request(s, 2, dst, dport)
 
 
+def bind_to_name(port, name="localhost"):
+    """BIND to a name, the remote connecting in from the first reply's
+    family: (first reply, second reply)."""
+    c, rep1 = bind_session(port, name, 0)
+    ok = rep1 is not None and rep1[0] == 0
+    r = remote_connect(rep1[1], rep1[2], src="::1" if ":" in rep1[1] else "127.0.0.1") if ok else None
+    rep2 = s5_reply(c) if ok else None
+    c.close()
+    if r:
+        r.close()
+    return rep1, rep2
+
+
 port6 = free_port(socket.AF_INET6)
 port4 = free_port()
 sd = Sockd("bind-timeout = 2\n", port=port4,
@@ -95,14 +108,8 @@ c.close()
 r.close()
 
 # A name: resolved, and the remote must be one of its addresses.
-c, rep1 = bind_session(sd.port, "localhost", 0)
-ok = rep1 is not None and rep1[0] == 0
-r = remote_connect(rep1[1], rep1[2], src="::1" if ":" in rep1[1] else "127.0.0.1") if ok else None
-rep2 = s5_reply(c) if ok else None
-check(ok and rep2 and rep2[0] == 0, "BIND to a name (localhost): both replies")
-c.close()
-if r:
-    r.close()
+rep1, rep2 = bind_to_name(sd.port)
+check(rep1 and rep1[0] == 0 and rep2 and rep2[0] == 0, "BIND to a name (localhost): both replies")
 
 # IPv6: DST.ADDR ::1 gives a listening socket on [::1].
 c, rep1 = bind_session(sd.port, "::1", 0)
@@ -176,15 +183,9 @@ socks block { to = "127.0.0.9" }
 socks pass { from = { "127.0.0.0/8", "::1" } to = "0/0" }
 ''')
 sd3.start()
-c, rep1 = bind_session(sd3.port, "localhost", 0)
-ok = rep1 is not None and rep1[0] == 0
-r = remote_connect(rep1[1], rep1[2], src="::1" if ":" in rep1[1] else "127.0.0.1") if ok else None
-rep2 = s5_reply(c) if ok else None
-check(ok and rep2 and rep2[0] == 0,
+rep1, rep2 = bind_to_name(sd3.port)
+check(rep1 and rep1[0] == 0 and rep2 and rep2[0] == 0,
       "BIND to localhost behind a block on 127.0.0.9: both replies (%s)" % (rep1,))
-c.close()
-if r:
-    r.close()
 s = connect(sd3.port)
 s.sendall(b"\x04\x02\x00\x00\x00\x00\x00\x01\x00localhost\x00")
 rep = recv_exact(s, 8)
