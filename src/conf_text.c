@@ -42,13 +42,19 @@ skip_quoted(const char *buf, size_t len, size_t i)
 	return j < len ? j + 1 : len;
 }
 
-/* Does a comment start at buf[i]: 0 no, '#' or '/' a line one, '*' C? */
+/*
+ * Does a comment start at buf[i]: 0 no, '#' or '/' a line one, '*' C?
+ * As libconfuse: '#' anywhere, but // and slash-star only where no bare
+ * word is going on (/etc//file is one word).
+ */
 static int
 comment_at(const char *buf, size_t len, size_t i)
 {
 	if (buf[i] == '#')
 		return '#';
 	if (buf[i] != '/' || i + 1 >= len)
+		return 0;
+	if (i > 0 && strchr(" \t\r\n\"'={}()+,", buf[i - 1]) == NULL)
 		return 0;
 	if (buf[i + 1] == '/')
 		return '/';
@@ -198,6 +204,20 @@ word_at(const char *buf, size_t len, size_t i, const char *key)
 	return i + k == len || strchr(" \t\r\n=", buf[i + k]) != NULL;
 }
 
+/*
+ * Is the quoted string at buf[i] exactly key ("to" is the key to, for
+ * libconfuse)?  The index after it if so, else 0.
+ */
+static size_t
+quoted_key_at(const char *buf, size_t len, size_t i, const char *key)
+{
+	size_t	 k = strlen(key), j = close_quote(buf, len, i);
+
+	if (j == len || j - i - 1 != k || strncmp(buf + i + 1, key, k) != 0)
+		return 0;
+	return j + 1;
+}
+
 /* Does buf[i..] go on, blanks aside, as "=", "{", "}"? */
 static int
 empty_list_at(const char *buf, size_t len, size_t i)
@@ -220,10 +240,14 @@ empty_list_at(const char *buf, size_t len, size_t i)
 int
 conf_empty_list(const char *buf, size_t len, const char *key, int mindepth)
 {
-	size_t	 i;
+	size_t	 i, j;
 	int	 line = 1, depth = 0;
 
 	for (i = 0; i < len; i++) {
+		if ((buf[i] == '"' || buf[i] == '\'') && depth >= mindepth &&
+		    (j = quoted_key_at(buf, len, i, key)) != 0 &&
+		    empty_list_at(buf, len, j))
+			return line;
 		if (buf[i] == '"' || buf[i] == '\'')
 			i = over_quoted(buf, len, i, &line);
 		else if (buf[i] == '\n')

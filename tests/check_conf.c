@@ -169,6 +169,7 @@ static const struct bad_case bad[] = {
 	{ "socks pass { port = { } }\n", ":1:", "port: empty list" },
 	{ "socks pass { user = { } }\n", ":1:", "user: empty list" },
 	{ "client pass {\n\tlisten = { }\n}\n", ":2:", "listen: empty list" },
+	{ "socks block {\n \"to\" = { }\n}\n", ":2:", "to: empty list" },
 	/* a binary file's bytes come back escaped in the message */
 	{ "workers = 2\n\xff\xfe{ }\n", ":2:", "option '\\xff\\xfe'" },
 	/* sockd runs in /: a relative path would be looked up there */
@@ -198,6 +199,9 @@ static const struct empty_case empty[] = {
 	{ "user = 'methods = {}'\n", 0 },
 	{ "methods = { '}' }\n", 0 },
 	{ "methods = {\"\"}\n", 0 },		/* not empty, but not valid */
+	{ "\"methods\" = { }\n", 1 },		/* a quoted key is the key */
+	{ "\n'methods'={}\n", 2 },
+	{ "\"methods \" = { }\n", 0 },
 };
 
 START_TEST(test_empty_list)
@@ -278,6 +282,25 @@ START_TEST(test_unclosed)
 	ck_assert_msg(strncmp(what, t->what, strlen(t->what)) == 0,
 	    "'%s': %s", t->text, what);
 	ck_assert_int_eq(line, t->line);
+}
+END_TEST
+
+/* As libconfuse: // inside a bare word is text, at a word's start a comment. */
+START_TEST(test_slashes_in_words)
+{
+	struct sockd_conf *c = load(
+	    "pidfile = /run//sockd/x.pid // the pid file\n"
+	    "user = nobody# a comment\n"
+	    "group = nogroup//x\n"
+	    "client pass { from = { 127.0.0.0/8 }//x\n"
+	    "}\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->c_pidfile, "/run//sockd/x.pid");
+	ck_assert_str_eq(c->c_user, "nobody");
+	ck_assert_str_eq(c->c_group, "nogroup//x");
+	ck_assert_int_eq(c->c_nclient_rules, 1);
+	conf_free(c);
 }
 END_TEST
 
@@ -569,6 +592,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_unclosed, 0,
 	    sizeof(unclosed) / sizeof(unclosed[0]));
 	tcase_add_test(tc, test_tricky_good);
+	tcase_add_test(tc, test_slashes_in_words);
 	tcase_add_loop_test(tc, test_empty_list, 0,
 	    sizeof(empty) / sizeof(empty[0]));
 	tcase_add_test(tc, test_key_twice);
