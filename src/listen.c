@@ -26,7 +26,10 @@ listen_one(const struct listen_addr *la)
 {
 	int	 fd, on = 1;
 
-	fd = socket(la->la_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a worker woken with another for one client must
+	 * get EAGAIN, not sleep in accept() with its signals blocked */
+	fd = socket(la->la_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
 	if (fd == -1) {
 		log_warn("listen %s: socket", la->la_str);
 		return -1;

@@ -26,6 +26,7 @@
 #include "pool.h"
 
 #define ABORT_GRACE_MS	3000	/* after SIGUSR2, before SIGKILL */
+#define DRAIN_MS	500	/* old idle workers leaving, at a reload */
 
 static volatile sig_atomic_t	 got_term, got_hup, got_chld, got_usr1;
 
@@ -129,6 +130,23 @@ reload_fixed(const struct sockd_conf *conf, struct sockd_conf *next)
 	log_setlevel(next->c_log_level);
 }
 
+/*
+ * Let the old generation's idle workers go before starting the new one
+ * (pool_old_idle()): a few ms, at most DRAIN_MS.
+ */
+static void
+master_drain(struct pool *p)
+{
+	struct timespec	 ts = { 0, 2 * 1000 * 1000 };
+	int64_t		 deadline = now_ms() + DRAIN_MS;
+
+	pool_reap(p);
+	while (pool_old_idle(p) > 0 && now_ms() < deadline) {
+		ppoll(NULL, 0, &ts, NULL);
+		pool_reap(p);
+	}
+}
+
 /* Re-read the config; start a new generation; let the old one finish. */
 static struct sockd_conf *
 master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
@@ -152,7 +170,8 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 		    "start: restart sockd to use more", next->c_max_workers,
 		    p->p_max);
 	p->p_gen++;
-	pool_signal(p, SIGTERM, p->p_gen);
+	pool_end_gen(p, p->p_gen);
+	master_drain(p);
 	pool_fill(p, next, l, next->c_workers);
 	conf_free(conf);
 	log_info("configuration reloaded (generation %d)", p->p_gen);
@@ -185,7 +204,7 @@ master_shutdown(const struct sockd_conf *conf, struct pool *p,
 {
 	int	 n;
 
-	pool_signal(p, SIGTERM, INT_MAX);
+	pool_end_gen(p, INT_MAX);
 	if ((n = master_wait(p, conf->c_shutdown_timeout * 1000LL,
 	    waitmask)) == 0)
 		return;

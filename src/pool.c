@@ -195,6 +195,22 @@ pool_signal(struct pool *p, int sig, int below)
 }
 
 /*
+ * End every generation older than below (all: INT_MAX): from now on none
+ * of their workers takes a new client, and each leaves after its session.
+ */
+void
+pool_end_gen(struct pool *p, int below)
+{
+	int	 i;
+
+	for (i = 0; i < p->p_max; i++)
+		if (p->p_slots[i].ps_pid != 0 && p->p_slots[i].ps_gen < below) {
+			sb_set_stale(&p->p_sb, i);
+			kill(p->p_slots[i].ps_pid, SIGTERM);
+		}
+}
+
+/*
  * Ask one idle worker to go.  A worker's SIGTERM handler only sets a
  * flag, which it reads between sessions, and it waits for clients with
  * SIGTERM unblocked atomically (epoll_pwait), so one that has just taken
@@ -213,6 +229,50 @@ pool_retire_one(struct pool *p)
 		p->p_slots[i].ps_retiring = 1;
 		kill(p->p_slots[i].ps_pid, SIGTERM);
 		log_debug("retiring idle worker %ld", (long)p->p_slots[i].ps_pid);
+		return;
+	}
+}
+
+/*
+ * Old-generation workers waiting for a client.  One woken by a client
+ * just as its generation ended leaves without taking it, and the kernel
+ * woke no one else (EPOLLEXCLUSIVE): workers that start after it has
+ * gone see the client waiting, those already waiting would not.
+ */
+int
+pool_old_idle(struct pool *p)
+{
+	int	 i, n = 0, st;
+
+	for (i = 0; i < p->p_max; i++) {
+		if (p->p_slots[i].ps_pid == 0 || p->p_slots[i].ps_gen == p->p_gen)
+			continue;
+		st = sb_state(&p->p_sb, i);
+		n += st == SB_STARTING || st == SB_IDLE;
+	}
+	return n;
+}
+
+/*
+ * A client waited a whole look while current workers idled: the kernel's
+ * one wake-up for it went to a worker that did not take it.  Poke one
+ * idle worker to look (each time the next, in case one cannot run).
+ */
+void
+pool_poke(struct pool *p)
+{
+	int	 i, k;
+
+	for (k = 0; k < p->p_max; k++) {
+		i = (p->p_poke_next + k) % p->p_max;
+		if (p->p_slots[i].ps_pid == 0 || p->p_slots[i].ps_retiring ||
+		    p->p_slots[i].ps_gen != p->p_gen ||
+		    sb_state(&p->p_sb, i) != SB_IDLE)
+			continue;
+		p->p_poke_next = i + 1;
+		log_debug("a client waits unclaimed: poking idle worker %ld",
+		    (long)p->p_slots[i].ps_pid);
+		kill(p->p_slots[i].ps_pid, SIGURG);
 		return;
 	}
 }

@@ -32,6 +32,7 @@ struct pool {
 	int		  p_seen_busy;	/* workers busy at the last look */
 	int		  p_seen_queued; /* clients waiting at the last look */
 	int		  p_held;	/* then: clients waited, none ended */
+	int		  p_poke_next;	/* slot to look at first, pool_poke() */
 };
 
 int	pool_init(struct pool *, int);
@@ -46,6 +47,9 @@ void	pool_fill(struct pool *, const struct sockd_conf *,
 	    struct listeners *, int);
 int	pool_reap(struct pool *);
 void	pool_signal(struct pool *, int, int);
+void	pool_end_gen(struct pool *, int);
+int	pool_old_idle(struct pool *);
+void	pool_poke(struct pool *);
 void	pool_retire_one(struct pool *);
 void	pool_dump(const struct pool *);
 

@@ -61,6 +61,17 @@ sb_slot_set_pid(struct scoreboard *sb, int i, pid_t pid)
 		    __ATOMIC_RELEASE);
 }
 
+/*
+ * Before the SIGTERM that ends a worker's generation: a worker woken by
+ * a client with that signal still pending (epoll_pwait() gives events
+ * before signals) reads this and leaves the client to the new one.
+ */
+void
+sb_set_stale(struct scoreboard *sb, int i)
+{
+	__atomic_store_n(&sb->sb_slots[i].sl_stale, 1, __ATOMIC_RELEASE);
+}
+
 int
 sb_state(const struct scoreboard *sb, int i)
 {
@@ -86,6 +97,14 @@ sb_attach(struct scoreboard *sb, int i)
 {
 	sb_board = sb;
 	sb_self = sb != NULL ? &sb->sb_slots[i] : NULL;
+}
+
+/* Has the master ended this worker's generation? */
+int
+sb_stale(void)
+{
+	return sb_self != NULL &&
+	    __atomic_load_n(&sb_self->sl_stale, __ATOMIC_ACQUIRE);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * scoreboard.h: what every worker is doing, in memory the master maps
  * shared before it forks.  A worker writes only its own slot; the master
- * and the per-client limits read them all.
+ * and the per-client limits read them all.  The master writes a slot to
+ * reset it, and to end its generation (reload, shutdown).
  */
 #ifndef SOCKD_SCOREBOARD_H
 #define SOCKD_SCOREBOARD_H
@@ -24,6 +25,7 @@ struct sb_slot {
 	int			 sl_gen;
 	int			 sl_state;	/* enum sb_state */
 	int			 sl_refused;	/* over a per-client limit */
+	int			 sl_stale;	/* its generation is over: no new client */
 	uint64_t		 sl_served;	/* sessions begun */
 	uint64_t		 sl_id;		/* the current session */
 	int64_t			 sl_start;	/* ms, CLOCK_MONOTONIC */
@@ -42,6 +44,7 @@ struct scoreboard {
 int	sb_init(struct scoreboard *, int);
 void	sb_slot_reset(struct scoreboard *, int, int);
 void	sb_slot_set_pid(struct scoreboard *, int, pid_t);
+void	sb_set_stale(struct scoreboard *, int);
 int	sb_state(const struct scoreboard *, int);
 uint64_t sb_served(const struct scoreboard *, int);
 const char *sb_state_name(int);
@@ -50,6 +53,7 @@ void	sb_dump(const struct scoreboard *, int, uint64_t);
 /* In a worker, about its own slot (no-ops without a scoreboard). */
 void	sb_attach(struct scoreboard *, int);
 void	sb_set_state(int);
+int	sb_stale(void);
 void	sb_session_begin(uint64_t, const struct sockaddr_storage *);
 void	sb_session_refused(void);
 void	sb_session_relay(const char *, const char *);

@@ -6,7 +6,8 @@
  * client (epoll_pwait) or inside a session (ppoll, netio_waitmask()), so
  * none is lost between a check and a wait.  In a session it only closes
  * the listeners; the session finishes.  SIGUSR2 ends the session (the
- * master's shutdown timeout).
+ * master's shutdown timeout).  SIGURG: the master saw a client wait
+ * unclaimed; look for it.
  */
 #include "config.h"
 
@@ -35,7 +36,7 @@
 #include "session.h"
 #include "worker.h"
 
-static volatile sig_atomic_t	 worker_stop, worker_abort;
+static volatile sig_atomic_t	 worker_stop, worker_abort, worker_poked;
 static struct listeners		*worker_listeners;
 static pid_t			 worker_master;
 static sigset_t			 worker_block, worker_open;
@@ -46,6 +47,12 @@ static void
 on_stop(int sig)
 {
 	worker_stop = 1;
+}
+
+static void
+on_poke(int sig)
+{
+	worker_poked = 1;
 }
 
 static void
@@ -75,6 +82,8 @@ worker_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_abort;
 	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = on_poke;
+	sigaction(SIGURG, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -86,6 +95,7 @@ worker_signals(void)
 	sigaddset(&worker_block, SIGTERM);
 	sigaddset(&worker_block, SIGINT);
 	sigaddset(&worker_block, SIGUSR2);
+	sigaddset(&worker_block, SIGURG);
 	sigprocmask(SIG_SETMASK, &worker_block, NULL);
 }
 
@@ -172,29 +182,63 @@ wait_listener(struct listeners *l, int ep)
 }
 #endif
 
-/*
- * A client, non-blocking, where it comes from and the listener it came
- * to (*which); -1: none this time.
- */
+/* A client from listener i, non-blocking, or -1 (none waiting, say). */
 static int
-worker_accept(struct listeners *l, int ep, struct sockaddr_storage *peer,
+take_client(struct listeners *l, int i, struct sockaddr_storage *peer,
     int *which)
 {
 	socklen_t	 len = sizeof(*peer);
-	int		 i, fd;
+	int		 fd;
 
-	sb_set_state(SB_IDLE);
-	if ((i = wait_listener(l, ep)) == -1 || worker_stop) {
-		if (!worker_stop)
-			accept_failed();
-		return -1;
-	}
 	memset(peer, 0, sizeof(*peer));
 	if ((fd = accept4(l->l_fd[i], (struct sockaddr *)peer, &len,
 	    SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
 		accept_failed();
 	*which = i;
 	return fd;
+}
+
+/*
+ * The master saw a client wait while workers idled: a wake-up went to a
+ * worker that did not take it (its generation ended, say).  Look.
+ */
+static int
+take_any_client(struct listeners *l, struct sockaddr_storage *peer,
+    int *which)
+{
+	int	 i, fd;
+
+	worker_poked = 0;
+	for (i = 0; i < l->l_n; i++)
+		if ((fd = take_client(l, i, peer, which)) != -1)
+			return fd;
+	return -1;
+}
+
+/*
+ * A client, non-blocking, where it comes from and the listener it came
+ * to (*which); -1: none this time.  A worker whose generation ended
+ * while a client woke it leaves that client to the new generation
+ * (epoll_pwait() returned the client, so its SIGTERM is still pending).
+ */
+static int
+worker_accept(struct listeners *l, int ep, struct sockaddr_storage *peer,
+    int *which)
+{
+	int	 i;
+
+	sb_set_state(SB_IDLE);
+	i = wait_listener(l, ep);
+	if (worker_stop || sb_stale()) {
+		worker_stop = 1;
+		return -1;
+	}
+	if (i != -1)
+		return take_client(l, i, peer, which);
+	if (worker_poked)
+		return take_any_client(l, peer, which);
+	accept_failed();
+	return -1;
 }
 
 /* One client, start to end; its waits open the stop signals. */

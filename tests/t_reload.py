@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """SIGHUP: 50 transfers of 4 MiB in flight all complete with the right
 sha256 while a new generation takes over; later sessions use the new
-configuration (SOCKS4 turned off, a new listener); a broken file, or a
-truncated one, keeps the running configuration."""
+configuration (SOCKS4 turned off, a new listener), even a client that
+connects the moment the reload is logged; a broken file, or a truncated
+one, keeps the running configuration."""
 import re
 import signal
 import struct
@@ -127,6 +128,31 @@ check("sockd.conf:%d: section not closed ('}' missing)" % line in sd.logtext(),
       "the log names the line of the unclosed section (%d)" % line)
 st = sd.scoreboard()
 check(st and st["generation"] == 1, "still generation 1")
+
+# Every client that connects once the reload is logged gets the new
+# rules: an old worker woken by it with its SIGTERM still pending must
+# leave it to the new generation, and not lose it either.
+block = 'socks block { to = { "127.0.0.1/32" } port = { "%d" } }\n' % echo.port
+stale = lost = 0
+for g in range(2, 32):
+    blocked = g % 2 == 0
+    sd.write_conf(block + conf1 if blocked else conf1)
+    sd.signal(signal.SIGHUP)
+    needle = "configuration reloaded (generation %d)" % g
+    end = time.time() + 10
+    while needle not in sd.logtext() and time.time() < end:
+        time.sleep(0.0005)
+    try:
+        s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+        s.close()
+    except OSError:
+        rep = None
+    if rep is None:
+        lost += 1
+    elif rep[0] != (2 if blocked else 0):
+        stale += 1
+check(lost == 0 and stale == 0, "30 reloads, a client at once after each: "
+      "none unanswered (%d), none under the old rules (%d)" % (lost, stale))
 
 check(sd.stop() == 0, "SIGTERM: exit status 0")
 finish()
