@@ -259,7 +259,8 @@ addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
 
 /*
  * "10.0.0.0/8", "2001:db8::/32", a plain address (a host route), or
- * "0/0" / "any": every address of both families.
+ * "0/0" / "any": every address of both families.  "0.0.0.0/0" is every
+ * IPv4 address and "::/0" every IPv6 one, as in Dante.
  */
 int
 cidr_parse(const char *s, struct cidr *c)
@@ -272,8 +273,7 @@ cidr_parse(const char *s, struct cidr *c)
 	int			 max, fam;
 
 	memset(c, 0, sizeof(*c));
-	if (strcmp(s, "0/0") == 0 || strcmp(s, "any") == 0 ||
-	    strcmp(s, "0.0.0.0/0") == 0 || strcmp(s, "::/0") == 0) {
+	if (strcmp(s, "0/0") == 0 || strcmp(s, "any") == 0) {
 		c->c_family = AF_UNSPEC;
 		return 0;
 	}

@@ -78,7 +78,7 @@ static const char socks_conf[] =
     "\"bind\" }\n"
     "socks pass { from = \"172.16.0.0/12\" to = { \"192.0.2.0/24\", "
     "\"www.example.net\" } port = \">=22\" }\n"
-    "socks pass { from = \"198.51.100.7\" to = \"::/0\" command = "
+    "socks pass { from = \"198.51.100.7\" to = \"0/0\" command = "
     "{ \"bindreply\", \"udpreply\" } }\n";
 
 static const struct qcase socks_cases[] = {
