@@ -543,7 +543,23 @@ conf_parse(const char *file, struct rule_lists *rl)
 	return cfg;
 }
 
-/* The rules move into c; an empty set blocks everything, so say so. */
+/* log on a block rule: blocks are logged anyway, so say it does nothing. */
+static void
+warn_block_log(const struct rule *r, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].r_action == RULE_BLOCK && r[i].r_log != 0)
+			log_warnx("%s:%d: log on a block rule does nothing: "
+			    "every block is logged (level notice)",
+			    r[i].r_file, r[i].r_line);
+}
+
+/*
+ * The rules move into c; an empty set blocks everything, so say so, and
+ * what a block rule's log does.
+ */
 static void
 take_rules(struct sockd_conf *c, struct rule_lists *rl)
 {
@@ -559,6 +575,8 @@ take_rules(struct sockd_conf *c, struct rule_lists *rl)
 	if (c->c_nsocks_rules == 0)
 		log_warnx("%s: no socks rules: every request will be refused "
 		    "(add e.g. socks pass { to = \"0/0\" })", c->c_file);
+	warn_block_log(c->c_client_rules, c->c_nclient_rules);
+	warn_block_log(c->c_socks_rules, c->c_nsocks_rules);
 }
 
 /* Parse file; NULL (after logging every error) when it is not valid. */

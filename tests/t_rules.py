@@ -182,6 +182,15 @@ c.close()
 check(sd0.wait_log("by no client rule matched"), "log: no client rule matched")
 sd0.stop()
 
+# log on a block rule does nothing (blocks are always logged): -n says so.
+sdl = Sockd("", rules='client pass { from = "127.0.0.1" }\n'
+            'socks block {\n to = "10.0.0.0/8"\n log = "error"\n}\n'
+            'socks pass { to = "0/0" }\n')
+rc, out = sdl.check_conf()
+line = open(sdl.conf).read().split("\n").index("socks block {") + 1
+check(rc == 0 and "sockd.conf:%d: log on a block rule does nothing" % line in out,
+      "sockd -n: a block rule's log does nothing, with file and line (%d)" % line)
+
 sd1 = Sockd("", rules='client pass { from = "127.0.0.1" }\n').start()
 s, rep = s5_connect(sd1.port, "127.0.0.1", echo.port)
 check(rep is not None and rep[0] == 2, "no socks rules: REP 0x02")
