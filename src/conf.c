@@ -199,9 +199,9 @@ validate_nonneg(cfg_t *cfg, cfg_opt_t *opt)
 static int
 method_byname(const char *s)
 {
-	if (strcmp(s, "none") == 0)
+	if (strcasecmp(s, "none") == 0)
 		return S5_METHOD_NONE;
-	if (strcmp(s, "password") == 0 || strcmp(s, "username") == 0)
+	if (strcasecmp(s, "password") == 0 || strcasecmp(s, "username") == 0)
 		return S5_METHOD_PASSWORD;
 	return -1;
 }

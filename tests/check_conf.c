@@ -94,7 +94,7 @@ START_TEST(test_values)
 	    "workers = 3\n"
 	    "negotiate-timeout = 5\n"
 	    "idle-timeout = 60\n"
-	    "methods = { \"password\", \"none\" }\n"
+	    "methods = { \"Username\", \"NONE\" }\n"
 	    "socks4 = false\n"
 	    "log = \"stderr\"\n"
 	    "log-level = \"debug\"\n"
