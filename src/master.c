@@ -111,9 +111,9 @@ keep_str(char **next, const char *running, const char *key)
 }
 
 /*
- * The process is already that user, has written that pid file and opened
- * that log: those keep their running values.  The log level and facility
- * take effect now.
+ * The process is already that user and has written that pid file: those
+ * keep their running values.  The log level and facility take effect
+ * now.
  */
 static void
 reload_fixed(const struct sockd_conf *conf, struct sockd_conf *next)
@@ -121,10 +121,7 @@ reload_fixed(const struct sockd_conf *conf, struct sockd_conf *next)
 	keep_str(&next->c_user, conf->c_user, "user");
 	keep_str(&next->c_group, conf->c_group, "group");
 	keep_str(&next->c_pidfile, conf->c_pidfile, "pidfile");
-	if (next->c_log_stderr != conf->c_log_stderr) {
-		log_warnx("log changed: restart sockd to apply");
-		next->c_log_stderr = conf->c_log_stderr;
-	}
+	next->c_log_stderr = conf->c_log_stderr;	/* read at start only */
 	if (next->c_log_facility != conf->c_log_facility)
 		log_setfacility(next->c_log_facility);
 	log_setlevel(next->c_log_level);
