@@ -26,10 +26,7 @@ listen_one(const struct listen_addr *la)
 {
 	int	 fd, on = 1;
 
-	/* non-blocking: a worker woken with another for one client must
-	 * get EAGAIN, not sleep in accept() with its signals blocked */
-	fd = socket(la->la_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0);
+	fd = socket(la->la_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		log_warn("listen %s: socket", la->la_str);
 		return -1;
@@ -92,55 +89,64 @@ listeners_open(const struct sockd_conf *c, struct listeners *l)
 	return 0;
 }
 
-/* A socket for la: the one l holds (taken out of l), or a new one. */
-static int
-listen_take(struct listeners *l, const struct listen_addr *la)
-{
-	int	 i, fd;
-
-	if ((i = listener_find(l, la->la_str)) != -1) {
-		fd = l->l_fd[i];
-		l->l_fd[i] = -1;
-		return fd;
-	}
-	if ((fd = listen_one(la)) == -1)
-		return -1;
-	set_nonblock(fd, 1);
-	log_info("listening on %s", la->la_str);
-	return fd;
-}
-
 /*
- * A reload: keep the sockets the configuration still names, open the
- * new ones (after the privilege drop this may fail: a port below 1024),
- * close the rest.  The number that failed; -1 when none at all is left,
- * and then l is as it was.
+ * A reload, in two steps so that it can still be called off: into n, the
+ * sockets the configuration names, those l holds shared and the others
+ * opened (after the privilege drop this may fail: a port below 1024, a
+ * port taken).  -1 when one cannot be opened: *bad is its index in the
+ * configuration, and nothing has changed.
  */
 int
-listeners_update(struct listeners *l, const struct sockd_conf *c)
+listeners_prepare(const struct listeners *l, const struct sockd_conf *c,
+    struct listeners *n, int *bad)
 {
-	struct listeners n;
-	int		 i, fd, failed = 0;
+	int	 i, j;
 
-	memset(&n, 0, sizeof(n));
+	memset(n, 0, sizeof(*n));
 	for (i = 0; i < c->c_nlisten; i++) {
-		if ((fd = listen_take(l, &c->c_listen[i])) == -1) {
-			failed++;
-			continue;
+		if ((j = listener_find(l, c->c_listen[i].la_str)) != -1)
+			n->l_fd[i] = l->l_fd[j];
+		else if ((n->l_fd[i] = listen_one(&c->c_listen[i])) != -1)
+			set_nonblock(n->l_fd[i], 1);
+		else {
+			listeners_abort(l, n);
+			*bad = i;
+			return -1;
 		}
-		n.l_fd[n.l_n] = fd;
-		strcpy(n.l_str[n.l_n], c->c_listen[i].la_str);
-		listen_local(&n, n.l_n, &c->c_listen[i]);
-		n.l_n++;
+		strcpy(n->l_str[i], c->c_listen[i].la_str);
+		listen_local(n, i, &c->c_listen[i]);
+		n->l_n = i + 1;
 	}
-	if (n.l_n == 0)
-		return -1;
+	return 0;
+}
+
+/* Call a prepared reload off: close what it opened. */
+void
+listeners_abort(const struct listeners *l, struct listeners *n)
+{
+	int	 i;
+
+	for (i = 0; i < n->l_n; i++)
+		if (listener_find(l, n->l_str[i]) == -1)
+			close(n->l_fd[i]);
+	n->l_n = 0;
+}
+
+/* Go ahead with a prepared reload: close what n does not keep. */
+void
+listeners_commit(struct listeners *l, struct listeners *n)
+{
+	int	 i;
+
+	for (i = 0; i < n->l_n; i++)
+		if (listener_find(l, n->l_str[i]) == -1)
+			log_info("listening on %s", n->l_str[i]);
 	for (i = 0; i < l->l_n; i++)
-		if (l->l_fd[i] != -1)
+		if (listener_find(n, l->l_str[i]) == -1) {
 			log_info("no longer listening on %s", l->l_str[i]);
-	listeners_close(l);
-	*l = n;
-	return failed;
+			close(l->l_fd[i]);
+		}
+	*l = *n;
 }
 
 void

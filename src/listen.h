@@ -16,7 +16,10 @@ struct listeners {
 
 int	listeners_open(const struct sockd_conf *, struct listeners *);
 void	listeners_close(struct listeners *);
-int	listeners_update(struct listeners *, const struct sockd_conf *);
+int	listeners_prepare(const struct listeners *, const struct sockd_conf *,
+	    struct listeners *, int *);
+void	listeners_abort(const struct listeners *, struct listeners *);
+void	listeners_commit(struct listeners *, struct listeners *);
 int	listeners_queued(const struct listeners *);
 int	listeners_match(const struct listeners *, const struct sockd_conf *);
 int	listener_find(const struct listeners *, const char *);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "climit.h"
 #include "conf.h"
@@ -75,27 +76,41 @@ master_signals(sigset_t *waitmask)
 }
 
 /*
- * The listeners the new configuration asks for: keep, open, close.  A
- * socket that cannot be opened (after the privilege drop: a port below
- * 1024) does not fail the reload; the log says a restart is needed.
+ * The listeners the new configuration asks for, into n (committed or
+ * called off later); -1 when one cannot be opened.
  */
-static void
-reload_listeners(struct listeners *l, const struct sockd_conf *next)
+static int
+reload_listeners(const struct listeners *l, const struct sockd_conf *next,
+    struct listeners *n)
 {
-	int	 failed;
+	const struct listen_addr *la;
+	int		 bad;
 
-	if (listeners_match(l, next))
-		return;
-	if ((failed = listeners_update(l, next)) == -1) {
-		log_warnx("no new listen address could be opened%s: keeping "
-		    "the old ones; restart sockd to apply",
-		    geteuid() != 0 ? " after dropping root" : "");
-		return;
-	}
-	if (failed > 0)
-		log_warnx("%d new listen address%s could not be opened%s: "
-		    "restart sockd to apply", failed, failed > 1 ? "es" : "",
-		    geteuid() != 0 ? " after dropping root" : "");
+	if (listeners_prepare(l, next, n, &bad) == 0)
+		return 0;
+	la = &next->c_listen[bad];
+	log_warnx("reload failed: cannot listen on %s%s: keeping the running "
+	    "configuration", la->la_str, geteuid() != 0 &&
+	    addr_port((const struct sockaddr *)&la->la_addr) < 1024 ?
+	    " (a port below 1024 after dropping root: restart sockd)" : "");
+	return -1;
+}
+
+/*
+ * A file without client or socks rules refuses everyone: at a reload,
+ * most likely a file caught half written.  -1: refuse it.
+ */
+static int
+reload_has_rules(const struct sockd_conf *next)
+{
+	if (next->c_nclient_rules > 0 && next->c_nsocks_rules > 0)
+		return 0;
+	log_warnx("reload failed: %s has no %s rules, which would refuse "
+	    "every %s (to do that, write a block rule): keeping the running "
+	    "configuration", next->c_file, next->c_nclient_rules == 0 ?
+	    "client" : "socks", next->c_nclient_rules == 0 ? "client" :
+	    "request");
+	return -1;
 }
 
 /* A key a reload cannot change: keep the running value, and say so. */
@@ -149,19 +164,26 @@ static struct sockd_conf *
 master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 {
 	struct sockd_conf	*next;
+	struct listeners	 n;
 
 	log_info("SIGHUP: reloading %s", conf->c_file);
 	if ((next = conf_load(conf->c_file)) == NULL) {
 		log_warnx("reload failed: keeping the running configuration");
 		return conf;
 	}
-	if (auth_load(next, conf) == -1) {
-		log_warnx("reload failed: keeping the running configuration");
+	if (reload_has_rules(next) == -1 ||
+	    reload_listeners(l, next, &n) == -1) {
 		conf_free(next);
 		return conf;
 	}
+	if (auth_load(next, conf) == -1) {
+		log_warnx("reload failed: keeping the running configuration");
+		listeners_abort(l, &n);
+		conf_free(next);
+		return conf;
+	}
+	listeners_commit(l, &n);
 	reload_fixed(conf, next);
-	reload_listeners(l, next);
 	if (next->c_max_workers > p->p_max)
 		log_warnx("max-workers %d is more than the %d slots sized at "
 		    "start: restart sockd to use more", next->c_max_workers,
