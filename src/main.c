@@ -151,6 +151,18 @@ conf_path(const char *file)
 	return path;
 }
 
+/* A second sockd with the same pid file would take it over: refuse. */
+static void
+already_running(const struct sockd_conf *c)
+{
+	pid_t	 pid;
+
+	if (c->c_pidfile != NULL && (pid = pidfile_running(c->c_pidfile)) > 0)
+		fatalx("%s: sockd is already running as pid %ld (stop it "
+		    "first, or give this one another pidfile)", c->c_pidfile,
+		    (long)pid);
+}
+
 /* Pid file and the user to become; the pid file only as a daemon's duty. */
 static void
 write_pidfile(const struct sockd_conf *c, int foreground)
@@ -208,6 +220,7 @@ main(int argc, char *argv[])
 	log_setlevel(conf->c_log_level);
 	if (geteuid() == 0 && check_user(file, conf) == -1)
 		exit(1);
+	already_running(conf);
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
 	if (check_passwd(conf, LOG_ERR) == -1)

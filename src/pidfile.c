@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,55 @@ pidfile_write(const char *path, uid_t uid, gid_t gid)
 		log_warn("pidfile %s: chown", path);
 	close(fd);
 	return 0;
+}
+
+/*
+ * The program a process runs, by name: the basename of /proc/PID/exe,
+ * without the " (deleted)" of a binary replaced since (an upgrade).
+ */
+static int
+exe_name(const char *proc, char *buf, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	char		 path[PATH_MAX];
+	ssize_t		 n;
+	size_t		 d = sizeof(deleted) - 1;
+
+	if ((n = readlink(proc, path, sizeof(path) - 1)) <= 0)
+		return -1;
+	path[n] = '\0';
+	if ((size_t)n > d && strcmp(path + n - d, deleted) == 0)
+		path[n - d] = '\0';
+	snprintf(buf, len, "%s", basename(path));
+	return 0;
+}
+
+/*
+ * The pid in the file when that process is running this program (by
+ * name, from /proc: a pid reused since by another program does not
+ * count); 0 otherwise, and where there is no /proc.
+ */
+pid_t
+pidfile_running(const char *path)
+{
+	char	 buf[32], proc[64], self[NAME_MAX + 1], other[NAME_MAX + 1];
+	FILE	*fp;
+	long	 pid;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), fp) == NULL ||
+	    sscanf(buf, "%ld", &pid) != 1 || pid <= 1 || pid == getpid()) {
+		fclose(fp);
+		return 0;
+	}
+	fclose(fp);
+	snprintf(proc, sizeof(proc), "/proc/%ld/exe", pid);
+	if (exe_name("/proc/self/exe", self, sizeof(self)) == -1 ||
+	    exe_name(proc, other, sizeof(other)) == -1 ||
+	    strcmp(self, other) != 0)
+		return 0;
+	return (pid_t)pid;
 }
 
 /* Remove the file; where we may not, at least empty it. */

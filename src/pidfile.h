@@ -6,5 +6,6 @@
 
 int	pidfile_write(const char *, uid_t, gid_t);
 void	pidfile_remove(const char *);
+pid_t	pidfile_running(const char *);
 
 #endif

@@ -62,6 +62,21 @@ try:
 except OSError:
     check(True, "master killed: nothing listens on the port")
 
+# The pid file: a second sockd with the same one refuses to start; a pid
+# file left by a killed master (its pid gone) is no obstacle.
+stale = open(sd2.pidfile).read()
+sd2.start()
+check(open(sd2.pidfile).read() == "%d\n" % sd2.proc.pid and stale != "%d\n" % sd2.proc.pid,
+      "a pid file left by a killed master: a new sockd starts and takes it")
+twin = os.path.join(sd2.dir, "twin.conf")
+with open(twin, "w") as f:
+    f.write(open(sd2.conf).read().replace("127.0.0.1:%d" % sd2.port, "127.0.0.1:%d" % free_port()))
+r = subprocess.run([SOCKD, "-d", "-f", twin], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "sockd is already running as pid %d" % sd2.proc.pid in r.stderr,
+      "a second sockd with the same pid file: exit 1, and says which pid runs")
+check(open(sd2.pidfile).read() == "%d\n" % sd2.proc.pid, "the pid file still names the first")
+check(sd2.stop() == 0, "the first stops cleanly")
+
 # sockd -n: good and bad files.
 d = tmpdir()
 bad = os.path.join(d, "bad.conf")
