@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -151,15 +152,23 @@ pool_fill(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 			break;
 }
 
+/* A worker that did not end well: say how, and what session it lost. */
 static void
-log_exit(pid_t pid, int status)
+log_exit(const struct pool *p, int i, pid_t pid, int status)
 {
+	char	 why[64];
+
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
-		log_warnx("worker %ld killed by signal %d", (long)pid,
+		snprintf(why, sizeof(why), "killed by signal %d",
 		    WTERMSIG(status));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		log_warnx("worker %ld exited with status %d", (long)pid,
+		snprintf(why, sizeof(why), "exited with status %d",
 		    WEXITSTATUS(status));
+	else
+		return;
+	log_warnx("worker %ld %s", (long)pid, why);
+	if (i != -1)
+		sb_log_lost(&p->p_sb, i, why);
 }
 
 /* Collect dead workers; the number reaped. */
@@ -170,10 +179,12 @@ pool_reap(struct pool *p)
 	int	 status, i, n = 0;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		log_exit(pid, status);
-		for (i = 0; i < p->p_max; i++) {
-			if (p->p_slots[i].ps_pid != pid)
-				continue;
+		for (i = 0; i < p->p_max && p->p_slots[i].ps_pid != pid; i++)
+			;
+		if (i == p->p_max)
+			i = -1;
+		log_exit(p, i, pid, status);
+		if (i != -1) {
 			p->p_served += sb_served(&p->p_sb, i);
 			p->p_slots[i].ps_pid = 0;
 			sb_slot_set_pid(&p->p_sb, i, 0);

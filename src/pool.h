@@ -33,6 +33,7 @@ struct pool {
 	int		  p_seen_queued; /* clients waiting at the last look */
 	int		  p_held;	/* then: clients waited, none ended */
 	int		  p_poke_next;	/* slot to look at first, pool_poke() */
+	int64_t		  p_busy_logged; /* ms, the last "pool busy" line */
 };
 
 int	pool_init(struct pool *, int);

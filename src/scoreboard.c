@@ -189,24 +189,52 @@ sb_count_client(const struct sockaddr *sa)
 	return n;
 }
 
-static void
-sb_dump_session(const struct sb_slot *sl, int64_t now)
+/* A slot's session, as "session=... age=...s" for the log. */
+static char *
+sb_session_str(const struct sb_slot *sl, char *buf, size_t len)
 {
 	char	 client[ADDR_STRLEN];
-	int64_t	 age = now - sl->sl_start;
+	int64_t	 age = now_ms() - sl->sl_start;
 
 	addr_ntop((const struct sockaddr *)&sl->sl_client, client,
 	    sizeof(client));
-	log_notice("scoreboard: worker %ld gen=%d state=%s served=%llu "
-	    "session=%016llx client=%s user=%s target=%s bytes_out=%llu "
-	    "bytes_in=%llu age=%lld.%03llds%s", (long)sl->sl_pid, sl->sl_gen,
-	    sb_state_name(sl->sl_state), (unsigned long long)sl->sl_served,
+	snprintf(buf, len, "session=%016llx client=%s user=%s target=%s "
+	    "bytes_out=%llu bytes_in=%llu age=%lld.%03llds%s",
 	    (unsigned long long)sl->sl_id, client,
 	    sl->sl_user[0] ? sl->sl_user : "-",
 	    sl->sl_target[0] ? sl->sl_target : "-",
 	    (unsigned long long)sl->sl_bytes_out,
 	    (unsigned long long)sl->sl_bytes_in, (long long)(age / 1000),
 	    (long long)(age % 1000), sl->sl_refused ? " refused" : "");
+	return buf;
+}
+
+static void
+sb_dump_session(const struct sb_slot *sl)
+{
+	char	 buf[512];
+
+	log_notice("scoreboard: worker %ld gen=%d state=%s served=%llu %s",
+	    (long)sl->sl_pid, sl->sl_gen, sb_state_name(sl->sl_state),
+	    (unsigned long long)sl->sl_served,
+	    sb_session_str(sl, buf, sizeof(buf)));
+}
+
+/*
+ * The master reaped slot i's worker, which did not end well (why): the
+ * session it was serving, if any, has no line of its own; log it.
+ */
+void
+sb_log_lost(const struct scoreboard *sb, int i, const char *why)
+{
+	const struct sb_slot *sl = &sb->sb_slots[i];
+	char		 buf[512];
+	int		 st = sb_state(sb, i);
+
+	if (st != SB_NEGOTIATE && st != SB_RELAY)
+		return;
+	log_warnx("worker %ld %s while %s: %s", (long)sl->sl_pid, why,
+	    sb_state_name(st), sb_session_str(sl, buf, sizeof(buf)));
 }
 
 /*
@@ -218,7 +246,6 @@ sb_dump(const struct scoreboard *sb, int gen, uint64_t served_gone)
 {
 	int		 count[SB_NSTATES] = { 0 }, i, st, n = 0, old = 0;
 	uint64_t	 served = served_gone;
-	int64_t		 now = now_ms();
 
 	for (i = 0; i < sb->sb_n; i++) {
 		if ((st = sb_state(sb, i)) == SB_FREE)
@@ -235,6 +262,6 @@ sb_dump(const struct scoreboard *sb, int gen, uint64_t served_gone)
 	for (i = 0; i < sb->sb_n; i++) {
 		st = sb_state(sb, i);
 		if (st == SB_NEGOTIATE || st == SB_RELAY)
-			sb_dump_session(&sb->sb_slots[i], now);
+			sb_dump_session(&sb->sb_slots[i]);
 	}
 }

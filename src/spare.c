@@ -19,6 +19,7 @@
 
 #define RETIRE_MS	1000	/* one idle worker retired per this */
 #define BUSY_LOG_FORKS	8	/* log a growth of this many at once */
+#define BUSY_LOG_MS	10000	/* and at most one such line per this */
 
 static void
 pool_set_full(struct pool *p, const struct sockd_conf *c, int full)
@@ -66,10 +67,12 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 	n = want < room ? want : room;
 	if (n > (budget = spawn_budget(p, c, now)))
 		n = budget;
-	if (n >= BUSY_LOG_FORKS)
+	if (n >= BUSY_LOG_FORKS && now - p->p_busy_logged >= BUSY_LOG_MS) {
+		p->p_busy_logged = now;
 		log_info("pool busy: %d idle of %d, %d clients waiting, "
 		    "starting %d workers", pool_idle(p), pool_count(p, -1),
 		    listeners_queued(l), n);
+	}
 	for (i = 0; i < n; i++) {
 		if (pool_spawn(p, c, l) == -1)
 			break;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The process model: a killed worker is replaced, SIGTERM stops cleanly,
 a killed master takes its workers with it, and sockd -n."""
+import re
 import signal
 import subprocess
 
@@ -26,6 +27,23 @@ for i in range(10):
     s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
     s.close()
 check(rep is not None and rep[0] == 0, "service continues after the worker died")
+
+# A worker killed in a session: the session it lost is logged.
+s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+s.sendall(b"x")
+recv_exact(s, 1)
+n = sd.logtext().count("scoreboard: generation=")
+sd.signal(signal.SIGUSR1)
+sd.wait_log("state=relaying", 5)
+m = re.search(r"scoreboard: worker (\d+) \S+ state=relaying", sd.logtext())
+if m:
+    os.kill(int(m.group(1)), signal.SIGKILL)
+check(m and sd.wait_log("worker %s killed by signal 9 while relaying: session=" % m.group(1), 5),
+      "kill -9 in a session: the log names the session lost")
+line = [l for l in sd.logtext().splitlines() if "while relaying: session=" in l]
+check(line and "target=127.0.0.1:%d" % echo.port in line[0] and "bytes_out=1 " in line[0],
+      "... with its target and bytes")
+s.close()
 
 # Busy and idle workers: SIGTERM lets a live session finish.
 s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
