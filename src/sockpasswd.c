@@ -86,7 +86,7 @@ on_signal(int sig)
 	got_sig = sig;
 }
 
-/* One line from fd, without its newline; -1 at EOF, error or too long. */
+/* One line from fd, without its newline; -1 at EOF or error, -2 too long. */
 static int
 read_line(int fd, char *buf, size_t size)
 {
@@ -105,7 +105,7 @@ read_line(int fd, char *buf, size_t size)
 		if (c == '\n')
 			break;
 		if (n + 1 >= size)
-			return -1;
+			return -2;
 		buf[n++] = c;
 	}
 	if (n > 0 && buf[n - 1] == '\r')
@@ -146,27 +146,31 @@ read_tty(const char *prompt, char *buf, size_t size)
 	return rc;
 }
 
-/* The password: from the terminal twice, or one line of stdin. */
+/*
+ * The password: from the terminal twice, or one line of stdin; 1 to
+ * PW_MAX bytes, all that an RFC 1929 client can send.
+ */
 static void
 get_password(int from_stdin, int confirm, char *pw, size_t size)
 {
 	char	 again[PW_MAX + 2];
+	int	 tty = !from_stdin && isatty(STDIN_FILENO), rc;
 
-	if (from_stdin || !isatty(STDIN_FILENO)) {
-		if (read_line(STDIN_FILENO, pw, size) == -1)
-			die(0, "no password on standard input (one line, "
-			    "at most %d bytes)", PW_MAX);
-	} else {
-		if (read_tty("Password: ", pw, size) == -1)
-			die(0, "cannot read the password (at most %d bytes)",
-			    PW_MAX);
-		if (confirm && (read_tty("Retype password: ", again,
-		    sizeof(again)) == -1 || strcmp(pw, again) != 0)) {
-			explicit_bzero(again, sizeof(again));
-			die(0, "the passwords do not match");
-		}
+	rc = tty ? read_tty("Password: ", pw, size) :
+	    read_line(STDIN_FILENO, pw, size);
+	if (rc == -1 && tty)
+		die(0, "cannot read the password (at most %d bytes)", PW_MAX);
+	if (rc == -1)
+		die(0, "no password on standard input (one line, at most %d "
+		    "bytes)", PW_MAX);
+	if (rc == -2 || strlen(pw) > PW_MAX)
+		die(0, "password too long: at most %d bytes", PW_MAX);
+	if (tty && confirm && (read_tty("Retype password: ", again,
+	    sizeof(again)) != 0 || strcmp(pw, again) != 0)) {
 		explicit_bzero(again, sizeof(again));
+		die(0, "the passwords do not match");
 	}
+	explicit_bzero(again, sizeof(again));
 	if (pw[0] == '\0')
 		die(0, "empty password");
 }

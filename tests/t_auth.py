@@ -156,6 +156,19 @@ long_pass = "p" * 255
 adduser(pwfile, long_user, long_pass)
 rc, out = sockpasswd("-i", "-f", pwfile, "add", "u" * 256, password="x")
 check(rc != 0, "a 256-byte name is refused")
+# RFC 1929 PLEN is one byte: a longer password could never log in.
+rc, out = sockpasswd("-i", "-f", pwfile, "add", "longpw", password="p" * 256)
+check(rc == 1 and "password too long: at most 255 bytes" in out and
+      "longpw:" not in open(pwfile).read(), "a 256-byte password is refused, exit 1")
+rc, out = sockpasswd("-i", "-f", pwfile, "add", "longpw", password="p" * 300)
+check(rc == 1 and "too long" in out, "a 300-byte password is refused as too long")
+rc, out = sockpasswd("-i", "-f", pwfile, "verify", long_user, password=long_pass + "p")
+check(rc == 1 and "too long" in out, "sockpasswd verify: a 256-byte password is refused")
+rc, out = sockpasswd("-i", "-f", pwfile, "verify", long_user, password=long_pass + "\r")
+check(rc == 0 and "password OK" in out, "255 bytes and a CR: the CR is not counted")
+rc, shown = tty_sockpasswd(["-f", pwfile, "add", "longpw"], [b"p" * 256, b"p" * 256])
+check(rc == 1 and b"too long" in shown and "longpw:" not in open(pwfile).read(),
+      "a 256-byte password on the terminal is refused")
 
 # --- start-up checks --------------------------------------------------
 body = 'methods = { "password" }\npasswd-file = "%s"\npassword-fail-delay = 300\n'
