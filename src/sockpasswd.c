@@ -404,18 +404,57 @@ edit_file(struct pwfile *pf, const char *user, const char *hash)
 	free(e.e_out);
 }
 
+/* What list prints, and the lines sockd ignores as a name seen before. */
+struct listing {
+	const struct pwfile *l_pf;
+	char		*l_dup;		/* by line number: 1, a duplicate */
+	size_t		 l_lines;
+};
+
 static void
 list_line(void *arg, const char *line, size_t len, enum pw_line_kind k,
     const struct pw_line *pl, int lineno)
 {
-	const struct pwfile *pf = arg;
+	const struct listing *l = arg;
 
 	if (k == PL_OK || k == PL_WEAK)
-		printf("%.*s %s%s\n", (int)pl->pl_namelen, pl->pl_name,
-		    pl->pl_method, k == PL_WEAK ? " (weak)" : "");
+		printf("%.*s %s%s%s\n", (int)pl->pl_namelen, pl->pl_name,
+		    pl->pl_method, k == PL_WEAK ? " (weak)" : "",
+		    l->l_dup[lineno] ? " (duplicate: ignored by sockd)" : "");
 	else if (k != PL_BLANK)
-		fprintf(stderr, "%s:%d: %s\n", pf->pf_path, lineno,
+		fprintf(stderr, "%s:%d: %s\n", l->l_pf->pf_path, lineno,
 		    passwd_kind_str(k));
+}
+
+static void
+note_duplicate(void *arg, int lineno, enum pw_line_kind k, const char *name)
+{
+	struct listing	*l = arg;
+
+	if (k == PL_DUPLICATE && lineno > 0 && (size_t)lineno < l->l_lines)
+		l->l_dup[lineno] = 1;
+}
+
+/* Each user; sockd's own parser says which lines it would ignore. */
+static void
+list_users(const struct pwfile *pf)
+{
+	struct listing	 l;
+	struct passwd_db *db;
+	size_t		 i;
+
+	l.l_pf = pf;
+	l.l_lines = 2;		/* line numbers from 1, a last line without \n */
+	for (i = 0; i < pf->pf_len; i++)
+		if (pf->pf_text[i] == '\n')
+			l.l_lines++;
+	if ((l.l_dup = calloc(l.l_lines, 1)) == NULL ||
+	    (db = passwd_parse(pf->pf_text, pf->pf_len, note_duplicate,
+	    &l)) == NULL)
+		die(1, "malloc");
+	passwd_free(db);
+	each_line(pf, list_line, &l);
+	free(l.l_dup);
 }
 
 struct find {
@@ -527,7 +566,7 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "list") == 0) {
 		lock_file(&pf, 0, LOCK_SH);
 		read_all(&pf);
-		each_line(&pf, list_line, &pf);
+		list_users(&pf);
 	} else if (strcmp(cmd, "verify") == 0) {
 		lock_file(&pf, 0, LOCK_SH);
 		read_all(&pf);

@@ -69,6 +69,15 @@ check("\nbob:$6$" in text and "\ncarl:$2b$" in text, "-m sha512 and -m bcrypt")
 rc, out = sockpasswd("-f", pwfile, "list")
 check(rc == 0 and out.split("\n")[:3] == ["alice yescrypt", "bob sha512-crypt", "carl bcrypt"],
       "sockpasswd list shows the users and methods")
+# A name given twice: sockd takes the first line and ignores the later one.
+lines = dict(l.split(":", 1) for l in text.splitlines() if ":" in l and not l.startswith("#"))
+dupfile = os.path.join(d, "dup.passwd")
+with open(dupfile, "w") as f:
+    f.write("alice:%s\nbob:%s\nalice:%s\n" % (lines["alice"], lines["bob"], lines["bob"]))
+rc, out = sockpasswd("-f", dupfile, "list")
+check(rc == 0 and out.split("\n")[:3] == ["alice yescrypt", "bob sha512-crypt",
+                                          "alice sha512-crypt (duplicate: ignored by sockd)"],
+      "sockpasswd list marks a later duplicate of a name as ignored by sockd")
 rc, out = sockpasswd("-i", "-f", pwfile, "-m", "md5", "add", "dora", password="x")
 check(rc == 2 and "unknown method 'md5'" in out, "sockpasswd -m md5: a usage error, exit 2")
 rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="wonderland")
