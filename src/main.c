@@ -61,6 +61,31 @@ check_passwd(struct sockd_conf *c, int level)
 	return 0;
 }
 
+/* Started as root, sockd becomes neither uid 0 nor gid 0. */
+static int
+check_not_root(const char *file, const struct sockd_conf *c, uid_t uid,
+    gid_t gid)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (uid == 0) {
+		log_warnx("%s: user \"%s\" is root: sockd will not run as "
+		    "root", file, c->c_user);
+		return -1;
+	}
+	if (gid == 0 && c->c_group != NULL) {
+		log_warnx("%s: group \"%s\" is root: sockd will not run as "
+		    "group root", file, c->c_group);
+		return -1;
+	}
+	if (gid == 0) {
+		log_warnx("%s: the group of user \"%s\" is root: sockd will "
+		    "not run as group root, set \"group\"", file, c->c_user);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The user and group to become must exist: started as root, sockd would
  * fail after detaching otherwise.  Not root: a warning (nothing drops).
@@ -85,12 +110,7 @@ check_user(const char *file, const struct sockd_conf *c)
 		    c->c_group ? c->c_group : "", c->c_group ? "\")" : "");
 		return -1;
 	}
-	if (uid == 0 && geteuid() == 0) {
-		log_warnx("%s: user \"%s\" is root: sockd will not run as "
-		    "root", file, c->c_user);
-		return -1;
-	}
-	return 0;
+	return check_not_root(file, c, uid, gid);
 }
 
 /*

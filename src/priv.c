@@ -51,6 +51,9 @@ priv_drop(const char *user, const char *group)
 		fatalx("cannot drop privileges: no such user or group");
 	if (uid == 0)
 		fatalx("refusing to run as root: set \"user\" in the config");
+	if (gid == 0)
+		fatalx("refusing to run as group root: set \"group\" in the "
+		    "config");
 	if (setgroups(1, &gid) == -1)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)

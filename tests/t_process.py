@@ -151,6 +151,22 @@ else:
     check(r.returncode == 0 and "no-such-user-x" in r.stderr,
           "sockd -n not as root: a missing user is a warning")
 
+# Group root (gid 0) is refused as user root is: at -n as root, and at start.
+if os.geteuid() == 0:
+    rootgrp = Sockd("")
+    with open(rootgrp.conf) as f:
+        text = f.read()
+    rootgrp.write_conf(re.sub(r'group = "[^"]*"', 'group = "root"', text))
+    r = subprocess.run([SOCKD, "-n", "-f", rootgrp.conf], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and 'group "root" is root: sockd will not run as group root' in r.stderr,
+          "sockd -n as root: group root is an error (%s)" % r.stderr.strip().splitlines()[-1:])
+    r = subprocess.run([SOCKD, "-f", rootgrp.conf], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and 'group "root" is root' in r.stderr,
+          "start as root with group root: exit 1, the reason on stderr")
+    if r.returncode == 0:              # it started after all: stop it
+        time.sleep(0.5)
+        os.kill(int(open(rootgrp.pidfile).read()), signal.SIGTERM)
+
 # Errors after the config is read reach the terminal, not only the log: a
 # port already taken, started without -d.
 busy = Sockd("").start()
