@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,32 +34,59 @@ usage(void)
 	exit(1);
 }
 
+/* check_passwd()'s child: load the file; why it could not, to fd. */
+static void __attribute__((noreturn))
+check_passwd_child(struct sockd_conf *c, int level, int fd)
+{
+	int	 err;
+
+	log_setlevel(level);
+	if (geteuid() == 0)
+		priv_drop(c->c_user, c->c_group);
+	errno = 0;
+	if (auth_load(c, NULL) == 0)
+		_exit(0);
+	err = errno;
+	while (write(fd, &err, sizeof(err)) == -1 && errno == EINTR)
+		continue;	/* otherwise the parent gives no reason */
+	_exit(1);
+}
+
 /*
  * The password file, read as the daemon will read it: after dropping
  * root, since the master reads it again on SIGHUP.  -n does it in a
  * child so that the check itself keeps its privileges.  level: what the
  * child logs (at start, the real load says the rest; -n has no other).
+ * The child passes back why it failed, which it may not have logged:
+ * -1 with errno set to that reason (0 when it gave none).
  */
 static int
 check_passwd(struct sockd_conf *c, int level)
 {
 	pid_t	 pid;
-	int	 status;
+	int	 fd[2], status, err = 0;
 
 	if (!conf_uses_method(c, S5_METHOD_PASSWORD))
 		return 0;
 	fflush(stdout);
-	if ((pid = fork()) == -1)
+	if (pipe2(fd, O_CLOEXEC) == -1)
 		return -1;
-	if (pid == 0) {
-		log_setlevel(level);
-		if (geteuid() == 0)
-			priv_drop(c->c_user, c->c_group);
-		_exit(auth_load(c, NULL) == -1 ? 1 : 0);
+	if ((pid = fork()) == -1) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
 	}
+	if (pid == 0)
+		check_passwd_child(c, level, fd[1]);
+	close(fd[1]);
+	if (read(fd[0], &err, sizeof(err)) != sizeof(err))
+		err = 0;
+	close(fd[0]);
 	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
+	    WEXITSTATUS(status) != 0) {
+		errno = err;
 		return -1;
+	}
 	return 0;
 }
 
@@ -244,8 +273,9 @@ main(int argc, char *argv[])
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
 	if (check_passwd(conf, LOG_ERR) == -1)
-		fatalx("cannot load the password file %s as user %s",
-		    conf->c_passwd_file, conf->c_user ? conf->c_user : "root");
+		fatalx("cannot load the password file %s as user %s%s%s",
+		    conf->c_passwd_file, conf->c_user ? conf->c_user : "root",
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 	if (!foreground && conf->c_log_stderr)
 		log_warnx("log = \"stderr\" needs -d: logging to syslog");
 	if (!foreground && daemon(0, 0) == -1)

@@ -191,6 +191,8 @@ except subprocess.TimeoutExpired:
     pass
 check(sd.proc.returncode not in (None, 0) and "missing.passwd" in sd.logtext(),
       "sockd refuses to start without its password file")
+check(re.search(r"cannot load the password file \S*missing.passwd as user \S+: No such file",
+                sd.logtext()), "the start-up message says why the file could not be loaded")
 
 if os.geteuid() == 0:
     secret = os.path.join(d, "root-only.passwd")
@@ -199,6 +201,14 @@ if os.geteuid() == 0:
     sd = Sockd(body % secret)
     rc, out = sd.check_conf()
     check(rc == 1 and "as user nobody" in out, "sockd -n: a file the run-as user cannot read is an error")
+    sd.start(wait=False)
+    try:
+        sd.proc.wait(15)
+    except subprocess.TimeoutExpired:
+        pass
+    check(sd.proc.returncode == 1 and "cannot load the password file %s as user nobody: "
+          "Permission denied" % secret in sd.logtext(),
+          "start: a file the run-as user cannot read stops sockd, and the message says why")
 
 # --- the running daemon -------------------------------------------------
 sd = Sockd(body % pwfile)
