@@ -1,9 +1,13 @@
 /* netio.c: socket reads and writes bounded by a deadline (poll-based). */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -174,4 +178,38 @@ route_source(const struct sockaddr *dst, struct sockaddr_storage *src)
 		addr_set_port((struct sockaddr *)src, 0);
 	}
 	return rc;
+}
+
+/* Bytes in fd's send queue not yet acknowledged; -1 where unknown. */
+int
+sock_outq(int fd)
+{
+#ifdef SIOCOUTQ
+	int	 n;
+
+	if (ioctl(fd, SIOCOUTQ, &n) == 0)
+		return n;
+#endif
+	return -1;
+}
+
+/* The socket's pending error (a reset: ECONNRESET), cleared; 0: none. */
+int
+sock_error(int fd)
+{
+	socklen_t	 len = sizeof(int);
+	int		 err = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return errno;
+	return err;
+}
+
+/* Make the coming close() send a reset, not a FIN: the stream was cut. */
+void
+sock_reset_on_close(int fd)
+{
+	struct linger	 l = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }

@@ -20,6 +20,9 @@ ssize_t	read_deadline(int, void *, size_t, int64_t);
 int	write_deadline(int, const void *, size_t, int64_t);
 int	set_nonblock(int, int);
 void	set_nodelay(int);
+int	sock_outq(int);
+int	sock_error(int);
+void	sock_reset_on_close(int);
 
 struct sockaddr;
 struct sockaddr_storage;

@@ -8,6 +8,10 @@
  * from read()/send() through its buffer to splice() through a pipe, so a
  * bulk transfer is not copied through user space.  The pipes last as
  * long as the session.
+ *
+ * A reset on one side is passed on as a reset (not a FIN, which would
+ * make a cut stream look complete), and so is an idle timeout that
+ * leaves bytes undelivered.
  */
 #include "config.h"
 
@@ -37,6 +41,7 @@ relay_init(struct relay *r, int cfd, int tfd, uint8_t *up, uint8_t *down,
 	r->r_dir[1].rd_name = "target";
 	r->r_dir[0].rd_size = r->r_dir[1].rd_size = size;
 	r->r_idle_ms = -1;
+	r->r_outq[0] = r->r_outq[1] = -1;
 }
 
 #ifdef HAVE_SPLICE
@@ -135,11 +140,16 @@ dir_wants_read(const struct relay_dir *d)
 	return !d->rd_eof && d->rd_off + d->rd_len < d->rd_size;
 }
 
+/* The relay ends on err at who; the other side's stream was cut. */
 static int
 fail(struct relay *r, const char *who, const char *what, int err)
 {
 	snprintf(r->r_why, sizeof(r->r_why), "%s %s: %s", who, what,
 	    strerror(err));
+	if (strcmp(who, "client") == 0)
+		r->r_reset = RELAY_TARGET;
+	else if (strcmp(who, "target") == 0)
+		r->r_reset = RELAY_CLIENT;
 	return -1;
 }
 
@@ -228,11 +238,64 @@ set_events(struct relay *r, struct pollfd *pfd)
 		pfd[1].events |= POLLIN;
 	if (down->rd_len > 0)
 		pfd[0].events |= POLLOUT;
-	/* a hung-up socket we want nothing from would wake poll for ever */
-	if (pfd[0].events == 0)
+	/*
+	 * A socket we want nothing from stays in, to hear of a reset, but
+	 * not once it has hung up: that would wake poll for ever.
+	 */
+	if (pfd[0].events == 0 && r->r_hup[0])
 		pfd[0].fd = -1;
-	if (pfd[1].events == 0)
+	if (pfd[1].events == 0 && r->r_hup[1])
 		pfd[1].fd = -1;
+}
+
+/*
+ * A socket polled for nothing woke: an error (a reset) ends the relay; a
+ * plain hang-up (shut both ways) is not polled again until wanted.
+ */
+static int
+check_unwanted(struct relay *r, const struct pollfd *pfd)
+{
+	int	 i, err;
+
+	for (i = 0; i < 2; i++) {
+		if (pfd[i].fd == -1 || pfd[i].events != 0 ||
+		    pfd[i].revents == 0)
+			continue;
+		/* a reset after the peer's FIN reads as EPIPE */
+		if ((err = sock_error(pfd[i].fd)) != 0)
+			return fail(r, i == 0 ? "client" : "target", "error",
+			    err == EPIPE ? ECONNRESET : err);
+		r->r_hup[i] = 1;
+	}
+	return 0;
+}
+
+/*
+ * A poll timeout, one look of RELAY_IDLE_LOOKS: idle once that many in a
+ * row saw no byte leave a send queue.  A slow reader drains one without
+ * waking poll (POLLOUT waits for a third of the buffer to be free), so
+ * without the look it would be cut while reading.  -1: idle; bytes not
+ * delivered then make it a cut, passed on as resets.
+ */
+static int
+relay_look(struct relay *r)
+{
+	int	 fd[2] = { r->r_dir[0].rd_from, r->r_dir[0].rd_to };
+	int	 i, q, moved = 0, pending = 0;
+
+	for (i = 0; i < 2; i++) {
+		q = sock_outq(fd[i]);
+		moved |= q >= 0 && r->r_outq[i] >= 0 && q < r->r_outq[i];
+		pending |= q > 0 || r->r_dir[i].rd_len > 0;
+		r->r_outq[i] = q;
+	}
+	r->r_quiet = moved ? 0 : r->r_quiet + 1;
+	if (r->r_quiet < RELAY_IDLE_LOOKS)
+		return 0;
+	snprintf(r->r_why, sizeof(r->r_why), "idle timeout");
+	if (pending)
+		r->r_reset = RELAY_CLIENT | RELAY_TARGET;
+	return -1;
 }
 
 /* Service one direction after poll: read what came, write what waits. */
@@ -263,18 +326,24 @@ relay_done(struct relay *r)
 
 	for (i = 0; i < 2; i++)
 		pipe_close(&r->r_dir[i]);
+	if (r->r_reset & RELAY_CLIENT)
+		sock_reset_on_close(r->r_dir[0].rd_from);
+	if (r->r_reset & RELAY_TARGET)
+		sock_reset_on_close(r->r_dir[0].rd_to);
 }
 
 static int
 relay_loop(struct relay *r)
 {
 	struct pollfd	 pfd[2];
-	int		 n;
+	int		 n, look_ms;
 
+	look_ms = r->r_idle_ms < 0 ? -1 :
+	    (r->r_idle_ms + RELAY_IDLE_LOOKS - 1) / RELAY_IDLE_LOOKS;
 	dir_propagate_eof(r, &r->r_dir[0]);
 	while (!(r->r_dir[0].rd_shut && r->r_dir[1].rd_shut)) {
 		set_events(r, pfd);
-		n = netio_poll(pfd, 2, r->r_idle_ms);
+		n = netio_poll(pfd, 2, look_ms);
 		if (n == -1 && errno == EINTR) {
 			if (r->r_on_signal != NULL && r->r_on_signal() == -1) {
 				snprintf(r->r_why, sizeof(r->r_why),
@@ -286,10 +355,14 @@ relay_loop(struct relay *r)
 		if (n == -1)
 			return fail(r, "relay", "poll", errno);
 		if (n == 0) {
-			snprintf(r->r_why, sizeof(r->r_why), "idle timeout");
-			return -1;
+			if (relay_look(r) == -1)
+				return -1;
+			continue;
 		}
-		if (dir_service(r, &r->r_dir[0], pfd[0].revents,
+		r->r_quiet = 0;
+		r->r_outq[0] = r->r_outq[1] = -1;
+		if (check_unwanted(r, pfd) == -1 ||
+		    dir_service(r, &r->r_dir[0], pfd[0].revents,
 		    pfd[1].revents) == -1 ||
 		    dir_service(r, &r->r_dir[1], pfd[1].revents,
 		    pfd[0].revents) == -1)

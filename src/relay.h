@@ -29,15 +29,28 @@ struct relay_dir {
 	int		 rd_stall;	/* the pipe took no more: wait for a write */
 };
 
+/* idle-timeout is watched in this many looks at the send queues */
+#define RELAY_IDLE_LOOKS	4
+
+#define RELAY_CLIENT	0x1
+#define RELAY_TARGET	0x2
+
 struct relay {
 	struct relay_dir r_dir[2];	/* 0: client to target, 1: back */
 	int		 r_idle_ms;
+	int		 r_quiet;	/* looks in a row with nothing moving */
+	int		 r_outq[2];	/* client's, target's send queue, or -1 */
+	int		 r_hup[2];	/* hung up: poll only when wanted */
+	int		 r_reset;	/* RELAY_CLIENT, RELAY_TARGET: cut */
 	int		(*r_on_signal)(void);	/* -1: end the relay */
 	char		 r_why[96];
 };
 
 void	relay_init(struct relay *, int, int, uint8_t *, uint8_t *, size_t);
-/* The caller closes both sockets once it returns (that sends the last FIN). */
+/*
+ * The caller closes both sockets once it returns (that sends the last
+ * FIN; a reset instead for a side whose stream was cut).
+ */
 int	relay_run(struct relay *);
 
 #endif

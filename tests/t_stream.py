@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""How a relayed stream ends: a reset on one side reaches the other as a
+reset (a cut download must not look complete); a reset after a half-close
+is noticed at once, not at idle-timeout; a slow reader is not idle; a
+peer that reads nothing is, and its cut is a reset."""
+import re
+import socket
+import struct
+import threading
+import time
+
+from harness import *
+
+
+class Target:
+    """One connection at a time from the proxy; what each does is fn(conn)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.fn, args=(c,), daemon=True).start()
+
+
+def reset(sock):
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def read_until_end(s, timeout=10):
+    """Read until EOF or an error: (bytes, "eof" | "reset" | "timeout")."""
+    s.settimeout(timeout)
+    got = 0
+    while True:
+        try:
+            d = s.recv(65536)
+        except ConnectionResetError:
+            return got, "reset"
+        except socket.timeout:
+            return got, "timeout"
+        if not d:
+            return got, "eof"
+        got += len(d)
+
+
+def blast_then_reset(c):
+    """Send 8 MiB as fast as the proxy takes it, then reset."""
+    c.setblocking(False)
+    chunk = b"x" * 65536
+    end = time.time() + 0.3
+    while time.time() < end:
+        try:
+            c.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except OSError:
+            break
+    reset(c)
+
+
+def silent(c):
+    """Take the connection and say nothing, for up to 20 s."""
+    time.sleep(20)
+    c.close()
+
+
+def big_source(c):
+    """32 MiB, at whatever pace the other end reads."""
+    try:
+        c.sendall(b"y" * (32 << 20))
+    except OSError:
+        pass
+    c.close()
+
+
+sd = Sockd("idle-timeout = 2\n", workers=4).start()
+
+# The target resets while the client has not read everything yet.
+t = Target(blast_then_reset)
+s, rep = s5_connect(sd.port, "127.0.0.1", t.port)
+check(rep and rep[0] == 0, "CONNECT to a target that will reset")
+time.sleep(1.0)
+got, how = read_until_end(s)
+s.close()
+check(how == "reset", "the target's reset reaches the client as a reset, not an EOF (%s after %d bytes)"
+      % (how, got))
+line = sd.session_line("target=127.0.0.1:%d" % t.port)
+check(re.search(r'end="target (read )?error: Connection reset by peer"', line),
+      "log: the target's reset (%s)" % line[line.find("end="):])
+
+# The client half-closes, then resets, while the target is silent: the
+# session ends at once, and the target sees a reset.
+t2_conns = []
+t2 = Target(lambda c: t2_conns.append(c) or silent(c))
+s, rep = s5_connect(sd.port, "127.0.0.1", t2.port)
+s.sendall(b"request")
+s.shutdown(socket.SHUT_WR)
+time.sleep(0.3)
+t0 = time.time()
+reset(s)
+line = sd.session_line("target=127.0.0.1:%d" % t2.port, timeout=5)
+check("client error: Connection reset by peer" in line and time.time() - t0 < 1.5,
+      "a reset after a half-close ends the session at once (%.2f s): %s"
+      % (time.time() - t0, line[line.find("end="):]))
+got, how = read_until_end(t2_conns[0], 5) if t2_conns else (0, "")
+try:
+    for _ in range(3):
+        t2_conns[0].send(b"answer")
+        time.sleep(0.1)
+    answered = "delivered"
+except OSError as e:
+    answered = str(e)
+check(got == 7 and how == "eof" and ("reset" in answered.lower() or "broken pipe" in answered.lower()),
+      "the target got the request and the EOF, then its answer meets a reset (%s)" % answered)
+
+# A slow reader (100 KB/s, below what wakes poll within idle-timeout) is
+# not idle: 6 s of reading past a 2 s idle-timeout.
+t3 = Target(big_source)
+s, rep = s5_connect(sd.port, "127.0.0.1", t3.port)
+s.settimeout(5)
+got, end = 0, time.time() + 6
+while time.time() < end:
+    try:
+        d = s.recv(10000)
+    except OSError:
+        break
+    if not d:
+        break
+    got += len(d)
+    time.sleep(0.1)
+s.close()
+check(got >= 500000, "a reader at 100 KB/s for 6 s through idle-timeout 2 s: %d bytes, not cut" % got)
+line = sd.session_line("target=127.0.0.1:%d" % t3.port)
+check("idle timeout" not in line, "log: not an idle timeout (%s)" % line[line.find("end="):])
+
+# A client that reads nothing while the target has sent: idle, and the
+# cut reaches it as a reset (the bytes it never read were not delivered).
+s, rep = s5_connect(sd.port, "127.0.0.1", t3.port)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+time.sleep(3.5)
+line = sd.session_line("idle timeout", timeout=3)
+got, how = read_until_end(s, 5)
+s.close()
+check(line != "" and "target=127.0.0.1:%d" % t3.port in line, "a client that reads nothing: idle timeout")
+check(how == "reset", "... and the cut reaches it as a reset (%s after %d bytes)" % (how, got))
+
+check(sd.stop() == 0, "SIGTERM: exit status 0")
+finish()
