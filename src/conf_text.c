@@ -54,8 +54,9 @@ comment_at(const char *buf, size_t len, size_t i)
 		return '#';
 	if (buf[i] != '/' || i + 1 >= len)
 		return 0;
-	if (i > 0 && strchr(" \t\r\n\"'={}()+,", buf[i - 1]) == NULL)
-		return 0;
+	if (i > 0 && strchr(" \t\r\n\"'={}()+,", buf[i - 1]) == NULL &&
+	    !(i > 1 && buf[i - 2] == '*' && buf[i - 1] == '/'))
+		return 0;	/* in a word, but not right after a C comment */
 	if (buf[i + 1] == '/')
 		return '/';
 	return buf[i + 1] == '*' ? '*' : 0;

@@ -159,6 +159,8 @@ pool_maintain(struct pool *p, const struct sockd_conf *c,
 	k.ended = pool_turnover(p, k.idle);
 	k.room = pool_limit(p, c) - pool_count(p, -1);
 
+	if (k.waited > 0 && k.idle > 0)
+		pool_poke(p);
 	if ((want = spare_want(&k, &p->p_held)) > 0)
 		pool_grow(p, c, l, want);
 	else

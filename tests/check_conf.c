@@ -261,6 +261,10 @@ static const struct unclosed_case unclosed[] = {
 	{ "/*/ x { }\n", "comment not closed", 1 },
 	{ "a = 1\n/* one\n two **/\n/* three\n", "comment not closed", 4 },
 	{ "a = 1 /* a\n", "comment not closed", 1 },
+	/* a comment right after a C comment; // and slash-star in a word */
+	{ "p = \"x\" /* a *//* { */\n", NULL, 0 },
+	{ "/* a *///{\n", NULL, 0 },
+	{ "p = /run//x{ }\n", NULL, 0 },
 	/* a line comment may end the file */
 	{ "x { }\n# no newline", NULL, 0 },
 	/* a stray '}' is libconfuse's to report */
