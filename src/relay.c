@@ -10,12 +10,15 @@
  * long as the session.
  *
  * A reset on one side is passed on as a reset (not a FIN, which would
- * make a cut stream look complete), and so is an idle timeout that
- * leaves bytes undelivered.
+ * make a cut stream look complete), once the bytes that side sent before
+ * it have been sent on, as a direct connection would have delivered
+ * them; and so is an idle timeout that leaves bytes undelivered.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,21 +143,42 @@ dir_wants_read(const struct relay_dir *d)
 	return !d->rd_eof && d->rd_off + d->rd_len < d->rd_size;
 }
 
-/* The relay ends on err at who; the other side's stream was cut. */
 static int
 fail(struct relay *r, const char *who, const char *what, int err)
 {
 	snprintf(r->r_why, sizeof(r->r_why), "%s %s: %s", who, what,
 	    strerror(err));
-	if (strcmp(who, "client") == 0)
-		r->r_reset = RELAY_TARGET;
-	else if (strcmp(who, "target") == 0)
-		r->r_reset = RELAY_CLIENT;
 	return -1;
 }
 
-/* Fill the buffer from rd_from: 0, or -1 on a read error. */
-static int
+/*
+ * Side (0: client, 1: target) is gone, err from what.  Nothing more can
+ * reach it.  What it sent before still goes to the other side, which then
+ * gets a reset instead of an end of stream, unless the gone side had
+ * ended its stream cleanly first.  The relay ends when that is done.
+ */
+static void
+peer_gone(struct relay *r, int side, const char *what, int err)
+{
+	struct relay_dir *from = &r->r_dir[side], *to = &r->r_dir[1 - side];
+	int		 one = 1;
+
+	if (r->r_why[0] == '\0')
+		snprintf(r->r_why, sizeof(r->r_why), "%s %s: %s",
+		    side == 0 ? "client" : "target", what, strerror(err));
+	pipe_close(to);
+	to->rd_len = to->rd_off = 0;
+	to->rd_eof = to->rd_shut = 1;
+	if (from->rd_eof && from->rd_err == 0)
+		return;		/* its stream had ended: a FIN will do */
+	from->rd_err = err;
+	/* POLLOUT once the other side's socket has sent everything */
+	setsockopt(from->rd_to, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &one,
+	    sizeof(one));
+}
+
+/* Fill the buffer from rd_from (an error: that side is gone). */
+static void
 dir_read(struct relay *r, struct relay_dir *d)
 {
 	ssize_t	 n;
@@ -173,12 +197,14 @@ dir_read(struct relay *r, struct relay_dir *d)
 		d->rd_eof = 1;
 	else if (errno == EAGAIN && d->rd_pipe != NULL && d->rd_len > 0)
 		d->rd_stall = 1;	/* the pipe is out of slots */
-	else if (errno != EINTR && errno != EAGAIN)
-		return fail(r, d->rd_name, "read error", errno);
-	return 0;
+	else if (errno != EINTR && errno != EAGAIN) {
+		peer_gone(r, d == &r->r_dir[0] ? 0 : 1, "read error", errno);
+		d->rd_eof = 1;
+	}
 }
 
-static int
+/* Send what waits to rd_to (an error: that side is gone). */
+static void
 dir_write(struct relay *r, struct relay_dir *d)
 {
 	ssize_t	 n;
@@ -199,9 +225,7 @@ dir_write(struct relay *r, struct relay_dir *d)
 		if (d->rd_len == 0)
 			d->rd_off = 0;
 	} else if (n < 0 && errno != EINTR && errno != EAGAIN)
-		return fail(r, d == &r->r_dir[0] ? "target" : "client",
-		    "write error", errno);
-	return 0;
+		peer_gone(r, d == &r->r_dir[0] ? 1 : 0, "write error", errno);
 }
 
 /*
@@ -216,6 +240,10 @@ dir_propagate_eof(struct relay *r, struct relay_dir *d)
 	    &r->r_dir[0];
 
 	if (d->rd_eof && d->rd_len == 0 && !d->rd_shut) {
+		if (d->rd_err) {
+			d->rd_flush = 1;	/* set_events() asks POLLOUT */
+			return;
+		}
 		if (!other->rd_shut)
 			shutdown(d->rd_to, SHUT_WR);
 		d->rd_shut = 1;
@@ -232,11 +260,11 @@ set_events(struct relay *r, struct pollfd *pfd)
 	pfd[0].events = pfd[1].events = 0;
 	if (dir_wants_read(up))
 		pfd[0].events |= POLLIN;
-	if (up->rd_len > 0)
+	if (up->rd_len > 0 || up->rd_flush)
 		pfd[1].events |= POLLOUT;
 	if (dir_wants_read(down))
 		pfd[1].events |= POLLIN;
-	if (down->rd_len > 0)
+	if (down->rd_len > 0 || down->rd_flush)
 		pfd[0].events |= POLLOUT;
 	/*
 	 * A socket we want nothing from stays in, to hear of a reset, but
@@ -249,10 +277,11 @@ set_events(struct relay *r, struct pollfd *pfd)
 }
 
 /*
- * A socket polled for nothing woke: an error (a reset) ends the relay; a
- * plain hang-up (shut both ways) is not polled again until wanted.
+ * A socket polled for nothing woke: an error (a reset) means that side
+ * is gone; a plain hang-up (shut both ways), or the hang-up that stays
+ * after the error, is not polled again until wanted.
  */
-static int
+static void
 check_unwanted(struct relay *r, const struct pollfd *pfd)
 {
 	int	 i, err;
@@ -263,11 +292,21 @@ check_unwanted(struct relay *r, const struct pollfd *pfd)
 			continue;
 		/* a reset after the peer's FIN reads as EPIPE */
 		if ((err = sock_error(pfd[i].fd)) != 0)
-			return fail(r, i == 0 ? "client" : "target", "error",
-			    err == EPIPE ? ECONNRESET : err);
+			peer_gone(r, i, "error", err == EPIPE ? ECONNRESET :
+			    err);
 		r->r_hup[i] = 1;
 	}
-	return 0;
+}
+
+/* A reset side's bytes have all been sent on: now the reset. */
+static void
+dir_flushed(struct relay *r, struct relay_dir *d, short wev)
+{
+	if (!d->rd_flush || !(wev & (POLLOUT | POLLERR | POLLHUP)))
+		return;
+	d->rd_flush = 0;
+	d->rd_shut = 1;
+	r->r_reset |= d == &r->r_dir[0] ? RELAY_TARGET : RELAY_CLIENT;
 }
 
 /*
@@ -299,20 +338,19 @@ relay_look(struct relay *r)
 }
 
 /* Service one direction after poll: read what came, write what waits. */
-static int
+static void
 dir_service(struct relay *r, struct relay_dir *d, short rev, short wev)
 {
 	size_t	 before = d->rd_len;
 
-	if ((rev & (POLLIN | POLLHUP | POLLERR)) && dir_wants_read(d) &&
-	    dir_read(r, d) == -1)
-		return -1;
+	if ((rev & (POLLIN | POLLHUP | POLLERR)) && dir_wants_read(d))
+		dir_read(r, d);
 	/* what was just read is written at once: the socket is likely ready */
 	if (d->rd_len > 0 && (d->rd_len > before ||
-	    (wev & (POLLOUT | POLLERR | POLLHUP))) && dir_write(r, d) == -1)
-		return -1;
+	    (wev & (POLLOUT | POLLERR | POLLHUP))))
+		dir_write(r, d);
+	dir_flushed(r, d, wev);
 	dir_propagate_eof(r, d);
-	return 0;
 }
 
 /*
@@ -361,13 +399,12 @@ relay_loop(struct relay *r)
 		}
 		r->r_quiet = 0;
 		r->r_outq[0] = r->r_outq[1] = -1;
-		if (check_unwanted(r, pfd) == -1 ||
-		    dir_service(r, &r->r_dir[0], pfd[0].revents,
-		    pfd[1].revents) == -1 ||
-		    dir_service(r, &r->r_dir[1], pfd[1].revents,
-		    pfd[0].revents) == -1)
-			return -1;
+		check_unwanted(r, pfd);
+		dir_service(r, &r->r_dir[0], pfd[0].revents, pfd[1].revents);
+		dir_service(r, &r->r_dir[1], pfd[1].revents, pfd[0].revents);
 	}
+	if (r->r_why[0] != '\0')
+		return -1;	/* a side was gone: peer_gone() said how */
 	snprintf(r->r_why, sizeof(r->r_why), "closed");
 	return 0;
 }

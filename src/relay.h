@@ -27,6 +27,9 @@ struct relay_dir {
 	int		 rd_nosplice;	/* no pipe to be had: stay on read() */
 	size_t		 rd_pipecap;
 	int		 rd_stall;	/* the pipe took no more: wait for a write */
+	int		 rd_err;	/* the sender reset (errno): after its
+					 * bytes, a reset, not an end of stream */
+	int		 rd_flush;	/* rd_err: wait for rd_to to send all */
 };
 
 /* idle-timeout is watched in this many looks at the send queues */

@@ -68,6 +68,18 @@ def blast_then_reset(c):
     reset(c)
 
 
+def answer_then_reset(c):
+    """Read the request, send a 100 KB answer, reset 0.2 s later."""
+    c.settimeout(5)
+    try:
+        c.recv(100)
+        c.sendall(b"z" * 100000)
+        time.sleep(0.2)
+    except OSError:
+        pass
+    reset(c)
+
+
 def silent(c):
     """Take the connection and say nothing, for up to 20 s."""
     time.sleep(20)
@@ -97,6 +109,25 @@ check(how == "reset", "the target's reset reaches the client as a reset, not an 
 line = sd.session_line("target=127.0.0.1:%d" % t.port)
 check(re.search(r'end="target (read )?error: Connection reset by peer"', line),
       "log: the target's reset (%s)" % line[line.find("end="):])
+
+# The bytes a resetting target sent before its reset all reach the client
+# (as they would directly), even one that reads late through a small
+# window: then the reset.
+ta = Target(answer_then_reset)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+s.settimeout(10)
+s.connect(("127.0.0.1", sd.port))
+s.sendall(b"\x05\x01\x00")
+recv_exact(s, 2)
+s.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack("!H", ta.port))
+rep = recv_exact(s, 10)
+s.sendall(b"GET")
+time.sleep(1.0)
+got, how = read_until_end(s)
+s.close()
+check(rep[1] == 0 and got == 100000 and how == "reset",
+      "an answer then a reset: all 100000 bytes, then the reset (%d, %s)" % (got, how))
 
 # The client half-closes, then resets, while the target is silent: the
 # session ends at once, and the target sees a reset.
