@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,36 +56,32 @@ pidfile_write(const char *path, uid_t uid, gid_t gid)
 	return 0;
 }
 
-/*
- * The program a process runs, by name: the basename of /proc/PID/exe,
- * without the " (deleted)" of a binary replaced since (an upgrade).
- */
+/* The name a process runs under (/proc/PID/comm, readable by anyone). */
 static int
-exe_name(const char *proc, char *buf, size_t len)
+proc_name(const char *pid, char *buf, size_t len)
 {
-	static const char deleted[] = " (deleted)";
-	char		 path[PATH_MAX];
-	ssize_t		 n;
-	size_t		 d = sizeof(deleted) - 1;
+	char	 path[64];
+	FILE	*fp;
+	int	 ok;
 
-	if ((n = readlink(proc, path, sizeof(path) - 1)) <= 0)
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	if ((fp = fopen(path, "r")) == NULL)
 		return -1;
-	path[n] = '\0';
-	if ((size_t)n > d && strcmp(path + n - d, deleted) == 0)
-		path[n - d] = '\0';
-	snprintf(buf, len, "%s", basename(path));
-	return 0;
+	ok = fgets(buf, (int)len, fp) != NULL;
+	fclose(fp);
+	buf[strcspn(buf, "\n")] = '\0';
+	return ok ? 0 : -1;
 }
 
 /*
- * The pid in the file when that process is running this program (by
- * name, from /proc: a pid reused since by another program does not
- * count); 0 otherwise, and where there is no /proc.
+ * The pid in the file when that process runs under this program's name
+ * (a pid reused since by another program does not count); 0 otherwise,
+ * and where there is no /proc.
  */
 pid_t
 pidfile_running(const char *path)
 {
-	char	 buf[32], proc[64], self[NAME_MAX + 1], other[NAME_MAX + 1];
+	char	 buf[32], self[32], other[32];
 	FILE	*fp;
 	long	 pid;
 
@@ -98,9 +93,9 @@ pidfile_running(const char *path)
 		return 0;
 	}
 	fclose(fp);
-	snprintf(proc, sizeof(proc), "/proc/%ld/exe", pid);
-	if (exe_name("/proc/self/exe", self, sizeof(self)) == -1 ||
-	    exe_name(proc, other, sizeof(other)) == -1 ||
+	snprintf(buf, sizeof(buf), "%ld", pid);
+	if (proc_name("self", self, sizeof(self)) == -1 ||
+	    proc_name(buf, other, sizeof(other)) == -1 ||
 	    strcmp(self, other) != 0)
 		return 0;
 	return (pid_t)pid;
