@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -170,7 +171,7 @@ session_fill(struct session *s)
 	else if (n == NETIO_TIMEOUT)
 		session_why(s, "negotiation timeout");
 	else
-		session_why(s, "client read error");
+		session_why(s, "client read error: %s", strerror(errno));
 	return SR_CLIENT;
 }
 
