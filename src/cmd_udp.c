@@ -223,6 +223,10 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		udp_drop(u, "unspecified destination:", sa);
 		return;
 	}
+	if (addr_port(sa) == 0) {
+		udp_drop(u, "destination port 0:", sa);
+		return;
+	}
 	if (session_udp_dst_allowed(u->u_s, &h.u_dst, sa) != 0) {
 		udp_drop(u, "destination not allowed:", sa);
 		return;

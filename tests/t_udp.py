@@ -95,6 +95,7 @@ u.sendto(b"\x00\x00\x01" + s5_addr("127.0.0.1", echo.port) + b"frag1", relay)
 u.sendto(b"\x00\x00\x00\x02" + b"\x7f\x00\x00\x01\x00\x07" + b"badatyp", relay)
 u.sendto(b"\x00\x00", relay)
 u.sendto(s5_udp_header("0.0.0.0", echo.port) + b"nowhere", relay)
+u.sendto(s5_udp_header("127.0.0.1", 0) + b"port zero", relay)
 check(recv_or_none(u, 1) is None and echo.count(b"frag1") == 0, "FRAG=1: dropped, nothing sent")
 check(echo.count(b"nowhere") == 0, "DST 0.0.0.0 (this host on Linux): dropped, nothing sent")
 other = udp_socket()    # the client's IP, another port
@@ -116,13 +117,15 @@ check(any(l.endswith("dropped: fragment (FRAG != 0)") for l in drops) and
 check(any(l.endswith("dropped: unspecified destination: 0.0.0.0:%d" % echo.port) for l in drops),
       "debug: a drop with an address names it after one space")
 check(drops and not [l for l in drops if l.endswith(" ")], "debug: no drop line ends with a space")
+check(any(l.endswith("dropped: destination port 0: 127.0.0.1:0") for l in drops),
+      "debug: a datagram to port 0 is dropped as such (not 'Invalid argument')")
 
 # The association ends with its TCP connection.
 c.close()
 l = sd.session_line("relay=127.0.0.1:%d" % relay[1])
 check('end="control connection closed"' in l, "TCP closed: the association ends, one log line")
 for field in ("cmd=udpassociate", "target=0.0.0.0:0", "reply=0x00(succeeded)", "dgrams_out=5",
-              "dgrams_in=5", "dropped=6", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5),
+              "dgrams_in=5", "dropped=7", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5),
               "bytes_in=%d" % (6 + 4 + 5 + 60000 + 5)):
     check(field in l, "log line has %s" % field)
 n = echo.count()
