@@ -107,12 +107,14 @@ auth_db_finish(struct auth_db *ad, const struct sockd_conf *c)
 /*
  * Make next->c_auth when next offers passwords.  When the file cannot
  * be read, a running configuration (old) lends its users: a bad file
- * keeps the old one.  Without one to fall back on, -1.
+ * keeps the old one.  Without one to fall back on, -1; and when the
+ * loan cannot be finished, old gets its users back (without its cache).
  */
 int
 auth_load(struct sockd_conf *next, struct sockd_conf *old)
 {
 	struct auth_db	*ad;
+	int		 lent = 0;
 
 	if (!conf_uses_method(next, S5_METHOD_PASSWORD))
 		return 0;
@@ -125,11 +127,18 @@ auth_load(struct sockd_conf *next, struct sockd_conf *old)
 		old->c_auth = NULL;
 		credcache_free(ad->ad_cache);
 		ad->ad_cache = NULL;
+		lent = 1;
 	} else
 		log_info("%s: %zu users loaded", next->c_passwd_file,
 		    ad->ad_passwd->pd_n);
 	next->c_auth = ad;
-	return auth_db_finish(ad, next);
+	if (auth_db_finish(ad, next) == 0)
+		return 0;
+	if (lent) {
+		next->c_auth = NULL;
+		old->c_auth = ad;
+	}
+	return -1;
 }
 
 /* Called each tick: when the file changed, forget remembered logins. */
