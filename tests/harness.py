@@ -454,13 +454,12 @@ def s5_udp_parse(d):
     return None
 
 
-class SlowHttpServer:
-    """Serves data to any HTTP/1.0 GET, piece bytes every delay seconds
-    (64 KiB every 40 ms: about 2.5 s for 4 MiB), so that transfers stay
-    in flight inside the proxy, not in socket buffers."""
+class TcpServer:
+    """A server on 127.0.0.1 that runs handle(conn) in a thread per
+    connection."""
 
-    def __init__(self, data, piece=65536, delay=0.04):
-        self.data, self.piece, self.delay = data, piece, delay
+    def __init__(self, handle):
+        self.handle = handle
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(256)
@@ -473,7 +472,17 @@ class SlowHttpServer:
                 c, _ = self.sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._one, args=(c,), daemon=True).start()
+            threading.Thread(target=self.handle, args=(c,), daemon=True).start()
+
+
+class SlowHttpServer(TcpServer):
+    """Serves data to any HTTP/1.0 GET, piece bytes every delay seconds
+    (64 KiB every 40 ms: about 2.5 s for 4 MiB), so that transfers stay
+    in flight inside the proxy, not in socket buffers."""
+
+    def __init__(self, data, piece=65536, delay=0.04):
+        self.data, self.piece, self.delay = data, piece, delay
+        TcpServer.__init__(self, self._one)
 
     def _one(self, c):
         try:

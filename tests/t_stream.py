@@ -12,26 +12,6 @@ import time
 from harness import *
 
 
-class Target:
-    """One connection at a time from the proxy; what each does is fn(conn)."""
-
-    def __init__(self, fn):
-        self.fn = fn
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.fn, args=(c,), daemon=True).start()
-
-
 def reset(sock):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
@@ -98,7 +78,7 @@ def big_source(c):
 sd = Sockd("idle-timeout = 2\n", workers=4).start()
 
 # The target resets while the client has not read everything yet.
-t = Target(blast_then_reset)
+t = TcpServer(blast_then_reset)
 s, rep = s5_connect(sd.port, "127.0.0.1", t.port)
 check(rep and rep[0] == 0, "CONNECT to a target that will reset")
 time.sleep(1.0)
@@ -113,7 +93,7 @@ check(re.search(r'end="target (read )?error: Connection reset by peer"', line),
 # The bytes a resetting target sent before its reset all reach the client
 # (as they would directly), even one that reads late through a small
 # window: then the reset.
-ta = Target(answer_then_reset)
+ta = TcpServer(answer_then_reset)
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
 s.settimeout(10)
@@ -132,7 +112,7 @@ check(rep[1] == 0 and got == 100000 and how == "reset",
 # The client half-closes, then resets, while the target is silent: the
 # session ends at once, and the target sees a reset.
 t2_conns = []
-t2 = Target(lambda c: t2_conns.append(c) or silent(c))
+t2 = TcpServer(lambda c: t2_conns.append(c) or silent(c))
 s, rep = s5_connect(sd.port, "127.0.0.1", t2.port)
 s.sendall(b"request")
 s.shutdown(socket.SHUT_WR)
@@ -156,7 +136,7 @@ check(got == 7 and how == "eof" and ("reset" in answered.lower() or "broken pipe
 
 # A slow reader (100 KB/s, below what wakes poll within idle-timeout) is
 # not idle: 6 s of reading past a 2 s idle-timeout.
-t3 = Target(big_source)
+t3 = TcpServer(big_source)
 s, rep = s5_connect(sd.port, "127.0.0.1", t3.port)
 s.settimeout(5)
 got, end = 0, time.time() + 6
