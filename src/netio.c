@@ -193,6 +193,19 @@ sock_outq(int fd)
 	return -1;
 }
 
+/* Is the next byte to read TCP urgent data (the mark)? */
+int
+sock_at_mark(int fd)
+{
+	int	 at = 0;
+
+#ifdef SIOCATMARK
+	if (ioctl(fd, SIOCATMARK, &at) == -1)
+		return 0;
+#endif
+	return at;
+}
+
 /* The socket's pending error (a reset: ECONNRESET), cleared; 0: none. */
 int
 sock_error(int fd)

@@ -21,6 +21,7 @@ int	write_deadline(int, const void *, size_t, int64_t);
 int	set_nonblock(int, int);
 void	set_nodelay(int);
 int	sock_outq(int);
+int	sock_at_mark(int);
 int	sock_error(int);
 void	sock_reset_on_close(int);
 

@@ -103,6 +103,35 @@ splice_in(struct relay_dir *d)
 	    d->rd_pipecap - d->rd_len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 }
 
+/*
+ * splice() reads nothing past TCP urgent data (MSG_OOB), and gives
+ * EAGAIN or 0 there, while poll() goes on saying POLLIN: a worker would
+ * spin, or take the 0 for the end of the stream.  At the mark, stop
+ * reading; once the pipe has drained, go back to read(), which steps
+ * over the urgent byte as a reader without SO_OOBINLINE does.
+ */
+static int
+splice_stuck(struct relay_dir *d, ssize_t n)
+{
+	if (d->rd_pipe == NULL || n > 0 || (n == -1 && errno != EAGAIN) ||
+	    !sock_at_mark(d->rd_from))
+		return 0;
+	d->rd_urgent = 1;
+	return 1;
+}
+
+/* Back to read() for good, once the pipe is empty (splice_stuck()). */
+static void
+dir_leave_splice(struct relay_dir *d)
+{
+	if (!d->rd_urgent || d->rd_len != 0)
+		return;
+	pipe_close(d);
+	d->rd_urgent = 0;
+	d->rd_nosplice = 1;
+	d->rd_off = 0;
+}
+
 static ssize_t
 splice_out(struct relay_dir *d)
 {
@@ -127,6 +156,17 @@ splice_in(struct relay_dir *d)
 	return -1;
 }
 
+static int
+splice_stuck(struct relay_dir *d, ssize_t n)
+{
+	return 0;
+}
+
+static void
+dir_leave_splice(struct relay_dir *d)
+{
+}
+
 static ssize_t
 splice_out(struct relay_dir *d)
 {
@@ -139,7 +179,8 @@ static int
 dir_wants_read(const struct relay_dir *d)
 {
 	if (d->rd_pipe != NULL)
-		return !d->rd_eof && !d->rd_stall && d->rd_len < d->rd_pipecap;
+		return !d->rd_eof && !d->rd_stall && !d->rd_urgent &&
+		    d->rd_len < d->rd_pipecap;
 	return !d->rd_eof && d->rd_off + d->rd_len < d->rd_size;
 }
 
@@ -191,7 +232,9 @@ dir_read(struct relay *r, struct relay_dir *d)
 	else
 		n = read(d->rd_from, d->rd_buf + d->rd_off + d->rd_len,
 		    d->rd_size - d->rd_off - d->rd_len);
-	if (n > 0)
+	if (splice_stuck(d, n))
+		dir_leave_splice(d);	/* now if the pipe is empty */
+	else if (n > 0)
 		d->rd_len += n;
 	else if (n == 0)
 		d->rd_eof = 1;
@@ -349,6 +392,7 @@ dir_service(struct relay *r, struct relay_dir *d, short rev, short wev)
 	if (d->rd_len > 0 && (d->rd_len > before ||
 	    (wev & (POLLOUT | POLLERR | POLLHUP))))
 		dir_write(r, d);
+	dir_leave_splice(d);
 	dir_flushed(r, d, wev);
 	dir_propagate_eof(r, d);
 }

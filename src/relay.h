@@ -30,6 +30,7 @@ struct relay_dir {
 	int		 rd_err;	/* the sender reset (errno): after its
 					 * bytes, a reset, not an end of stream */
 	int		 rd_flush;	/* rd_err: wait for rd_to to send all */
+	int		 rd_urgent;	/* splice() stuck at urgent data */
 };
 
 /* idle-timeout is watched in this many looks at the send queues */

@@ -165,5 +165,43 @@ s.close()
 check(line != "" and "target=127.0.0.1:%d" % t3.port in line, "a client that reads nothing: idle timeout")
 check(how == "reset", "... and the cut reaches it as a reset (%s after %d bytes)" % (how, got))
 
+# Urgent data (MSG_OOB) once a direction is on splice(): splice() stops
+# at the mark while poll() says POLLIN.  The rest of the stream must get
+# through (without the urgent byte, as a direct reader without
+# SO_OOBINLINE sees it), and no worker may spin meanwhile.
+got_oob = []
+to = TcpServer(lambda c: got_oob.append(read_until_end(c, 10)))
+
+
+def worker_ticks():
+    ticks = 0
+    for pid in sd.workers():
+        try:
+            f = open("/proc/%d/stat" % pid).read().split(")")[1].split()
+            ticks += int(f[11]) + int(f[12])
+        except OSError:
+            pass
+    return ticks
+
+
+s, rep = s5_connect(sd.port, "127.0.0.1", to.port)
+s.sendall(b"a" * (300 * 1024))
+time.sleep(0.3)
+s.send(b"!", socket.MSG_OOB)
+time.sleep(0.2)
+s.sendall(b"b" * 100000)
+t0 = worker_ticks()
+time.sleep(1.0)
+spun = worker_ticks() - t0
+s.shutdown(socket.SHUT_WR)
+for _ in range(100):
+    if got_oob:
+        break
+    time.sleep(0.1)
+s.close()
+check(got_oob and got_oob[0] == (300 * 1024 + 100000, "eof"),
+      "urgent data on the splice path: the rest of the stream gets through (%s)" % got_oob)
+check(spun < 30, "... and no worker spins meanwhile (%d CPU ticks in 1 s)" % spun)
+
 check(sd.stop() == 0, "SIGTERM: exit status 0")
 finish()
