@@ -113,9 +113,16 @@ splice_in(struct relay_dir *d)
 static int
 splice_stuck(struct relay_dir *d, ssize_t n)
 {
-	if (d->rd_pipe == NULL || n > 0 || (n == -1 && errno != EAGAIN) ||
-	    !sock_at_mark(d->rd_from))
+	int	 err = errno;
+
+	/* EAGAIN with bytes in the pipe: rd_stall waits for a write first */
+	if (d->rd_pipe == NULL || n > 0 ||
+	    (n == -1 && (err != EAGAIN || d->rd_len > 0)))
 		return 0;
+	if (!sock_at_mark(d->rd_from)) {
+		errno = err;		/* for dir_read()'s checks */
+		return 0;
+	}
 	d->rd_urgent = 1;
 	return 1;
 }
