@@ -171,20 +171,6 @@ listener_find(const struct listeners *l, const char *str)
 	return -1;
 }
 
-/* Does the configuration ask for exactly the sockets we hold? */
-int
-listeners_match(const struct listeners *l, const struct sockd_conf *c)
-{
-	int	 i;
-
-	if (l->l_n != c->c_nlisten)
-		return 0;
-	for (i = 0; i < c->c_nlisten; i++)
-		if (listener_find(l, c->c_listen[i].la_str) == -1)
-			return 0;
-	return 1;
-}
-
 /*
  * Clients waiting in the listen queues, not yet accepted by a worker:
  * what the pool is short of right now.  Linux tells it through TCP_INFO

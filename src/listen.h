@@ -21,7 +21,6 @@ int	listeners_prepare(const struct listeners *, const struct sockd_conf *,
 void	listeners_abort(const struct listeners *, struct listeners *);
 void	listeners_commit(struct listeners *, struct listeners *);
 int	listeners_queued(const struct listeners *);
-int	listeners_match(const struct listeners *, const struct sockd_conf *);
 int	listener_find(const struct listeners *, const char *);
 const struct sockaddr_storage *listener_local(const struct listeners *, int);
 
