@@ -213,7 +213,7 @@ peer_gone(struct relay *r, int side, const char *what, int err)
 
 	if (r->r_why[0] == '\0')
 		snprintf(r->r_why, sizeof(r->r_why), "%s %s: %s",
-		    side == 0 ? "client" : "target", what, strerror(err));
+		    from->rd_name, what, strerror(err));
 	pipe_close(to);
 	to->rd_len = to->rd_off = 0;
 	to->rd_eof = to->rd_shut = 1;
