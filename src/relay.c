@@ -359,6 +359,16 @@ dir_flushed(struct relay *r, struct relay_dir *d, short wev)
 	r->r_reset |= d == &r->r_dir[0] ? RELAY_TARGET : RELAY_CLIENT;
 }
 
+/* The relay's end: what came first, then what ended it, if not the same. */
+static void
+why_add(struct relay *r, const char *what)
+{
+	size_t	 len = strlen(r->r_why);
+
+	snprintf(r->r_why + len, sizeof(r->r_why) - len, "%s%s",
+	    len > 0 ? ", then " : "", what);
+}
+
 /*
  * A poll timeout, one look of RELAY_IDLE_LOOKS: idle once that many in a
  * row saw no byte leave a send queue.  A slow reader drains one without
@@ -381,7 +391,7 @@ relay_look(struct relay *r)
 	r->r_quiet = moved ? 0 : r->r_quiet + 1;
 	if (r->r_quiet < RELAY_IDLE_LOOKS)
 		return 0;
-	snprintf(r->r_why, sizeof(r->r_why), "idle timeout");
+	why_add(r, "idle timeout");
 	if (pending)
 		r->r_reset = RELAY_CLIENT | RELAY_TARGET;
 	return -1;
@@ -435,8 +445,7 @@ relay_loop(struct relay *r)
 		n = netio_poll(pfd, 2, look_ms);
 		if (n == -1 && errno == EINTR) {
 			if (r->r_on_signal != NULL && r->r_on_signal() == -1) {
-				snprintf(r->r_why, sizeof(r->r_why),
-				    "ended by shutdown");
+				why_add(r, "ended by shutdown");
 				return -1;
 			}
 			continue;

@@ -165,6 +165,17 @@ s.close()
 check(line != "" and "target=127.0.0.1:%d" % t3.port in line, "a client that reads nothing: idle timeout")
 check(how == "reset", "... and the cut reaches it as a reset (%s after %d bytes)" % (how, got))
 
+# A target that sends more than the client reads, then resets: its bytes
+# wait for a client that never reads them, so idle-timeout ends it; the
+# log keeps both reasons.
+tb = TcpServer(blast_then_reset)
+s, rep = s5_connect(sd.port, "127.0.0.1", tb.port)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+line = sd.session_line("target=127.0.0.1:%d" % tb.port, timeout=8)
+s.close()
+check(re.search(r'end="target (read )?error: Connection reset by peer, then idle timeout"', line),
+      "log: a reset target's bytes not delivered: both reasons (%s)" % line[line.find("end="):])
+
 # Urgent data (MSG_OOB) once a direction is on splice(): splice() stops
 # at the mark while poll() says POLLIN.  The rest of the stream must get
 # through (without the urgent byte, as a direct reader without
