@@ -26,6 +26,7 @@ struct errno_rep {
 
 static const struct errno_rep errno_reps[] = {
 	{ ECONNREFUSED,	S5_REP_REFUSED },
+	{ ECONNRESET,	S5_REP_REFUSED },	/* accepted, then reset */
 	{ EHOSTUNREACH,	S5_REP_HOSTUNREACH },
 	{ EHOSTDOWN,	S5_REP_HOSTUNREACH },
 	{ ENETUNREACH,	S5_REP_NETUNREACH },

@@ -142,6 +142,25 @@ query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	return passes > 0;
 }
 
+/* A UDP association whose first rule waits for the destinations. */
+static int
+query_udp(const struct sockd_conf *c, const struct rule_query *q, FILE *fp)
+{
+	int	 i;
+
+	if (rule_any_pass(c->c_socks_rules, c->c_nsocks_rules, q, &i)) {
+		fprintf(fp, "  => pass: the association is made; the rules "
+		    "decide each datagram's destination\n");
+		return 1;
+	}
+	if (i >= 0)
+		fprintf(fp, "  => block: rule #%d blocks every destination the "
+		    "rules before it do not\n", c->c_socks_rules[i].r_number);
+	else
+		fprintf(fp, "  => block: no rule passes any destination\n");
+	return 0;
+}
+
 static int
 query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 {
@@ -151,11 +170,8 @@ query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	if (nowhere(q, fp, "  "))
 		return 0;
 	i = walk(fp, "  ", c->c_socks_rules, c->c_nsocks_rules, q, &maybe);
-	if (i >= 0 && maybe && q->q_anydst) {
-		fprintf(fp, "  => pass: the association is made; the rules "
-		    "decide each datagram's destination\n");
-		return 1;
-	}
+	if (i >= 0 && maybe && q->q_anydst)
+		return query_udp(c, q, fp);
 	if (i >= 0 && maybe && q->q_cmd != S5_CMD_CONNECT &&
 	    q->q_cmd != S5_CMD_BIND) {
 		fprintf(fp, "  => block: rule #%d needs the address of %s, "

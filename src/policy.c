@@ -204,11 +204,30 @@ session_client_allowed(struct session *s)
 }
 
 /*
+ * A UDP association whose first rule waits for each datagram's
+ * destination: 0 if some destination can pass; -1 if none can, *r then
+ * the rule that blocks them all (NULL: no rule passes any).
+ */
+static int
+udp_none_pass(const struct session *s, const struct rule_query *q,
+    const struct rule **r)
+{
+	const struct sockd_conf	*c = s->s_conf;
+	int			 i;
+
+	if (rule_any_pass(c->c_socks_rules, c->c_nsocks_rules, q, &i))
+		return 0;
+	*r = i >= 0 ? &c->c_socks_rules[i] : NULL;
+	return -1;
+}
+
+/*
  * Socks rules, after the request and authentication.  Let through here
  * and decided later: a CONNECT or BIND to a name whose answer depends
  * on its addresses (session_addr_filter decides each), and a UDP
- * association whose answer depends on where its datagrams go
- * (session_udp_dst_allowed decides each).  On a block: reply 0x02, -1.
+ * association whose answer depends on where its datagrams go, if a
+ * rule can pass some (session_udp_dst_allowed decides each).  On a
+ * block: reply 0x02, -1.
  */
 int
 session_allowed(struct session *s)
@@ -221,6 +240,9 @@ session_allowed(struct session *s)
 	session_query(s, &q);
 	q.q_anydst = s->s_cmd == S5_CMD_UDP;
 	r = socks_rule(s, &q, &maybe);
+	if (r != NULL && maybe && s->s_cmd == S5_CMD_UDP &&
+	    udp_none_pass(s, &q, &r) == -1)
+		maybe = 0;	/* r blocks every destination, or none passes */
 	if (r != NULL && maybe && (s->s_cmd == S5_CMD_CONNECT ||
 	    s->s_cmd == S5_CMD_BIND || s->s_cmd == S5_CMD_UDP))
 		return 0;

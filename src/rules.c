@@ -819,6 +819,32 @@ rule_eval(const struct rule *r, const struct rule_query *q, char *buf,
 }
 
 /*
+ * A question without a destination (a UDP association, q_anydst): can
+ * some destination pass?  1 if a pass rule that matches some comes
+ * before any rule that blocks them all; else 0, with *blocker the index
+ * of that rule, or -1 when no rule blocks them all (none passes either).
+ */
+int
+rule_any_pass(const struct rule *rules, int n, const struct rule_query *q,
+    int *blocker)
+{
+	int	 i, m;
+
+	*blocker = -1;
+	for (i = 0; i < n; i++) {
+		if ((m = rule_eval(&rules[i], q, NULL, 0)) == RULE_NOMATCH)
+			continue;
+		if (rules[i].r_action == RULE_PASS)
+			return 1;
+		if (m == RULE_MATCH) {
+			*blocker = i;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
  * The index of the first of n rules that decides q, or -1: none does,
  * so q is blocked.  *maybe is set when that rule's answer waits for the
  * address the destination name resolves to.

@@ -135,6 +135,8 @@ int	rule_eval(const struct rule *, const struct rule_query *, char *,
 	    size_t);
 int	rule_first(const struct rule *, int, const struct rule_query *,
 	    int *);
+int	rule_any_pass(const struct rule *, int, const struct rule_query *,
+	    int *);
 
 /* words */
 const char *rule_set_name(enum rule_set);

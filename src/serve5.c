@@ -79,8 +79,9 @@ read_request(struct session *s, struct s5_request *req)
 		session_why(s, "unknown address type");
 		session_reply(s, S5_REP_BADATYP, NULL);
 	} else if (n == P_BAD) {
-		session_why(s, "malformed request");
-		session_reply(s, S5_REP_FAIL, NULL);
+		/* the only malformed field: a name no host can have */
+		session_why(s, "bad name: empty or with a NUL byte");
+		session_reply(s, S5_REP_HOSTUNREACH, NULL);
 	}
 	return -1;
 }

@@ -6,10 +6,12 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "connect.h"
 #include "proto.h"
 
 struct vec {
@@ -557,6 +559,21 @@ START_TEST(test_hostport)
 }
 END_TEST
 
+/* Why a CONNECT failed, as the REP code a client gets. */
+START_TEST(test_errno_rep)
+{
+	ck_assert_int_eq(errno_to_rep(ECONNREFUSED), S5_REP_REFUSED);
+	/* a target that accepted and reset at once refused too */
+	ck_assert_int_eq(errno_to_rep(ECONNRESET), S5_REP_REFUSED);
+	ck_assert_int_eq(errno_to_rep(EHOSTUNREACH), S5_REP_HOSTUNREACH);
+	ck_assert_int_eq(errno_to_rep(ENETUNREACH), S5_REP_NETUNREACH);
+	ck_assert_int_eq(errno_to_rep(ETIMEDOUT), S5_REP_TTLEXPIRED);
+	ck_assert_int_eq(errno_to_rep(EACCES), S5_REP_NOTALLOWED);
+	ck_assert_int_eq(errno_to_rep(EMFILE), S5_REP_FAIL);
+	ck_assert_int_eq(errno_to_rep(0), S5_REP_FAIL);
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -584,6 +601,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_reply_ipv6_and_none);
 	tcase_add_test(tc, test_socks4_reply);
 	tcase_add_test(tc, test_udphdr);
+	tcase_add_test(tc, test_errno_rep);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("addresses");
 	tcase_add_loop_test(tc, test_cidr, 0, sizeof(cidrs) / sizeof(cidrs[0]));

@@ -262,6 +262,42 @@ START_TEST(test_udp_association)
 }
 END_TEST
 
+/* A UDP association: can any destination pass, past rules that wait? */
+START_TEST(test_udp_any_pass)
+{
+	struct sockd_conf	*c = load(
+	    "socks block { to = \".blocked.example\" }\n"
+	    "socks block { to = \"127.0.0.3\" }\n"
+	    "socks pass { to = \"0/0\" command = \"connect\" }\n"
+	    "socks block { from = \"10.1.0.0/16\" }\n"
+	    "socks pass { from = \"10.0.0.0/8\" to = \"192.0.2.0/24\" }\n"
+	    "socks block { from = \"10.0.0.0/8\" }\n");
+	struct rule_query	 q;
+	char			 err[128];
+	int			 blocker;
+
+	ck_assert_ptr_nonnull(c);
+	/* only destination blocks, then connect: no datagram can pass */
+	rule_query_parse("from 127.0.0.1 command udpassociate", &q, err,
+	    sizeof(err));
+	q.q_anydst = 1;
+	ck_assert_int_eq(rule_any_pass(c->c_socks_rules, 6, &q, &blocker), 0);
+	ck_assert_int_eq(blocker, -1);
+	/* a block for every destination decides */
+	rule_query_parse("from 10.1.2.3 command udpassociate", &q, err,
+	    sizeof(err));
+	q.q_anydst = 1;
+	ck_assert_int_eq(rule_any_pass(c->c_socks_rules, 6, &q, &blocker), 0);
+	ck_assert_int_eq(blocker, 3);
+	/* a pass for some destinations before it: the association is made */
+	rule_query_parse("from 10.2.2.3 command udpassociate", &q, err,
+	    sizeof(err));
+	q.q_anydst = 1;
+	ck_assert_int_eq(rule_any_pass(c->c_socks_rules, 6, &q, &blocker), 1);
+	conf_free(c);
+}
+END_TEST
+
 /* No rules: nothing passes; an empty pass rule passes everything. */
 START_TEST(test_default_block)
 {
@@ -597,6 +633,7 @@ rules_suite(void)
 	    sizeof(port_cases) / sizeof(port_cases[0]));
 	tcase_add_test(tc, test_default_block);
 	tcase_add_test(tc, test_udp_association);
+	tcase_add_test(tc, test_udp_any_pass);
 	tcase_add_test(tc, test_explain_text);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config");

@@ -64,7 +64,11 @@ for cmd in (0x00, 0x04, 0xff):
 out, closed = exchange(g + b"\x04\x01\x00\x01\x7f\x00\x00\x01\x00\x50")
 check(closed and out == b"\x05\x00", "request with version 4 after a SOCKS5 greeting: closed")
 out, closed = exchange(g + b"\x05\x01\x00\x03\x00\x00\x50")
-check(closed and out[2:4] == b"\x05\x01", "zero-length name: REP 0x01")
+check(closed and out[2:4] == b"\x05\x04", "zero-length name: REP 0x04 (host unreachable)")
+out, closed = exchange(g + b"\x05\x01\x00\x03\x0alocal\x00host\x00\x50")
+l = sd.session_line("bad name: empty or with a NUL byte")
+check(closed and out[2:4] == b"\x05\x04" and "reply=0x04" in l,
+      "a name with a NUL byte: REP 0x04, the reason logged")
 name = b"a" * 255
 out, closed = exchange(g + b"\x05\x01\x00\x03\xff" + name + b"\x00\x50", timeout=15)
 check(closed and out[2:4] in (b"\x05\x04", b"\x05\x01"), "255-byte unresolvable name: REP 0x04")

@@ -280,11 +280,37 @@ check(len(re.findall(r"error client=", sdx.logtext())) == 1,
       "log error: not for the association or the BIND that ended cleanly")
 sdx.stop()
 
+# A UDP association that no rule can pass, though the first rules that
+# apply wait for each datagram's destination: REP 0x02 at once, not an
+# association whose every datagram is dropped.
+udp_rules = """
+client pass { from = "127.0.0.0/8" }
+socks block { to = ".blocked.example" }
+socks block { to = "127.0.0.3" }
+socks pass { from = "127.0.0.0/8" to = "0/0" command = "connect" }
+"""
+sdu = Sockd("", rules=udp_rules).start()
+c = s5_open(sdu.port)
+rep = s5_request(c, 3, "0.0.0.0", 0)
+check(rep is not None and rep[0] == 2,
+      "UDP ASSOCIATE that no rule passes behind destination blocks: REP 0x02 (%r)" % (rep,))
+c.close()
+check(sdu.wait_log('cmd=udpassociate target=0.0.0.0:0 by no socks rule matched'),
+      "log: no socks rule matched")
+s, rep = s5_connect(sdu.port, "127.0.0.1", echo.port)
+check(rep is not None and rep[0] == 0, "... while CONNECT passes")
+s.close()
+sdu.stop()
+
 # Query mode.
 def query(conf, q):
     r = subprocess.run([SOCKD, "-n", "-f", conf, "-q", q], capture_output=True, text=True, timeout=30)
     return r.returncode, r.stdout + r.stderr
 
+
+rc, out = query(sdu.conf, "from 127.0.0.1 command udpassociate")
+check(rc == 1 and "no rule passes any destination" in out,
+      "-q: the UDP association no rule passes is blocked (%d)" % rc)
 
 qconf = os.path.join(d, "query.conf")
 with open(qconf, "w") as f:
