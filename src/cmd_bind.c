@@ -292,7 +292,7 @@ cmd_bind(struct session *s)
 	if (fd == -1)
 		return;
 	s->s_tfd = fd;
-	set_nodelay(fd);
+	set_relay_opts(fd);
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&s->s_peer) == -1)
 		return;
 	session_relay(s);

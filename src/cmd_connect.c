@@ -74,7 +74,7 @@ cmd_connect(struct session *s)
 		return;
 	}
 	s->s_tfd = cr.cr_fd;
-	set_nodelay(s->s_tfd);
+	set_relay_opts(s->s_tfd);
 	memset(&bnd, 0, sizeof(bnd));
 	getsockname(s->s_tfd, (struct sockaddr *)&bnd, &sl);
 	addr_unmap(&bnd);	/* ::ffff:a.b.c.d goes back as ATYP 1 */

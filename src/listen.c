@@ -44,7 +44,7 @@ listen_one(const struct listen_addr *la)
 		close(fd);
 		return -1;
 	}
-	set_nodelay(fd);
+	set_relay_opts(fd);
 	return fd;
 }
 

@@ -148,12 +148,19 @@ set_nonblock(int fd, int on)
 	return fcntl(fd, F_SETFL, fl);
 }
 
+/*
+ * A socket the relay will carry: no Nagle delay, and urgent data
+ * (MSG_OOB) read inline, so that none is lost before the relay passes
+ * it on as urgent (relay.c: dir_urgent()).  Linux hands both on from a
+ * listener to its accepted sockets.
+ */
 void
-set_nodelay(int fd)
+set_relay_opts(int fd)
 {
 	int	 on = 1;
 
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on));
 }
 
 /* The local address a connection to dst would leave from, port 0. */

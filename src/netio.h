@@ -19,7 +19,7 @@ int	wait_readable(int, int64_t);
 ssize_t	read_deadline(int, void *, size_t, int64_t);
 int	write_deadline(int, const void *, size_t, int64_t);
 int	set_nonblock(int, int);
-void	set_nodelay(int);
+void	set_relay_opts(int);
 int	sock_outq(int);
 int	sock_at_mark(int);
 int	sock_error(int);

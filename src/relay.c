@@ -9,6 +9,8 @@
  * bulk transfer is not copied through user space.  The pipes last as
  * long as the session.
  *
+ * TCP urgent data is passed on as urgent data, in its place.
+ *
  * A reset on one side is passed on as a reset (not a FIN, which would
  * make a cut stream look complete), once the bytes that side sent before
  * it have been sent on, as a direct connection would have delivered
@@ -43,6 +45,7 @@ relay_init(struct relay *r, int cfd, int tfd, uint8_t *up, uint8_t *down,
 	r->r_dir[1].rd_buf = down;
 	r->r_dir[1].rd_name = "target";
 	r->r_dir[0].rd_size = r->r_dir[1].rd_size = size;
+	r->r_dir[0].rd_urgat = r->r_dir[1].rd_urgat = -1;
 	r->r_idle_ms = -1;
 	r->r_outq[0] = r->r_outq[1] = -1;
 }
@@ -107,8 +110,8 @@ splice_in(struct relay_dir *d)
  * splice() reads nothing past TCP urgent data (MSG_OOB), and gives
  * EAGAIN or 0 there, while poll() goes on saying POLLIN: a worker would
  * spin, or take the 0 for the end of the stream.  At the mark, stop
- * reading; once the pipe has drained, go back to read(), which steps
- * over the urgent byte as a reader without SO_OOBINLINE does.
+ * reading; once the pipe has drained, go back to read(), which passes
+ * the urgent byte on (dir_urgent()).
  */
 static int
 splice_stuck(struct relay_dir *d, ssize_t n)
@@ -188,7 +191,50 @@ dir_wants_read(const struct relay_dir *d)
 	if (d->rd_pipe != NULL)
 		return !d->rd_eof && !d->rd_stall && !d->rd_urgent &&
 		    d->rd_len < d->rd_pipecap;
+	/* one urgent byte at a time: TCP has one urgent pointer */
+	if (d->rd_oob && d->rd_urgat >= 0)
+		return 0;
 	return !d->rd_eof && d->rd_off + d->rd_len < d->rd_size;
+}
+
+/*
+ * TCP urgent data (MSG_OOB, telnet's and FTP's Synch) is passed on as
+ * urgent data at the same place in the stream.  The sockets read it
+ * inline (set_relay_opts()): read() stops just before the urgent byte,
+ * and the read that starts at the mark begins with it; splice() stops
+ * there for good (splice_stuck()).  POLLPRI: urgent data came.
+ */
+static void
+dir_urgent(struct relay_dir *d, short rev)
+{
+	if (rev & POLLPRI)
+		d->rd_oob = 1;
+}
+
+/* Before a read(): does it start with the urgent byte?  Mark its place. */
+static void
+dir_find_urgent(struct relay_dir *d)
+{
+	if (!d->rd_oob || d->rd_urgat >= 0 || !sock_at_mark(d->rd_from))
+		return;
+	d->rd_urgat = (long)(d->rd_off + d->rd_len);
+	d->rd_oob = 0;
+}
+
+/*
+ * What dir_write() sends next from the buffer: up to the urgent byte,
+ * then that byte alone with MSG_OOB (*flags).
+ */
+static size_t
+dir_next_len(const struct relay_dir *d, int *flags)
+{
+	*flags = MSG_NOSIGNAL;
+	if (d->rd_urgat < 0)
+		return d->rd_len;
+	if ((size_t)d->rd_urgat > d->rd_off)
+		return (size_t)d->rd_urgat - d->rd_off;
+	*flags |= MSG_OOB;
+	return 1;
 }
 
 static int
@@ -236,9 +282,13 @@ dir_read(struct relay *r, struct relay_dir *d)
 	dir_try_splice(r, d);
 	if (d->rd_pipe != NULL)
 		n = splice_in(d);
-	else
+	else {
+		dir_find_urgent(d);
 		n = read(d->rd_from, d->rd_buf + d->rd_off + d->rd_len,
 		    d->rd_size - d->rd_off - d->rd_len);
+		if (n <= 0 && d->rd_urgat >= (long)(d->rd_off + d->rd_len))
+			d->rd_urgat = -1;	/* not read after all */
+	}
 	if (splice_stuck(d, n))
 		dir_leave_splice(d);	/* now if the pipe is empty */
 	else if (n > 0)
@@ -258,12 +308,17 @@ static void
 dir_write(struct relay *r, struct relay_dir *d)
 {
 	ssize_t	 n;
+	size_t	 len;
+	int	 flags;
 
 	if (d->rd_pipe != NULL)
 		n = splice_out(d);
-	else
-		n = send(d->rd_to, d->rd_buf + d->rd_off, d->rd_len,
-		    MSG_NOSIGNAL);
+	else {
+		len = dir_next_len(d, &flags);
+		n = send(d->rd_to, d->rd_buf + d->rd_off, len, flags);
+		if (n > 0 && (flags & MSG_OOB))
+			d->rd_urgat = -1;
+	}
 	if (n > 0) {
 		d->rd_stall = 0;
 		d->rd_off += n;
@@ -274,6 +329,9 @@ dir_write(struct relay *r, struct relay_dir *d)
 			    __ATOMIC_RELAXED);
 		if (d->rd_len == 0)
 			d->rd_off = 0;
+		/* up to the urgent byte: now that byte */
+		if (d->rd_urgat == (long)d->rd_off && d->rd_len > 0)
+			dir_write(r, d);
 	} else if (n < 0 && errno != EINTR && errno != EAGAIN)
 		peer_gone(r, d == &r->r_dir[0] ? 1 : 0, "write error", errno);
 }
@@ -309,11 +367,11 @@ set_events(struct relay *r, struct pollfd *pfd)
 	pfd[1].fd = up->rd_to;
 	pfd[0].events = pfd[1].events = 0;
 	if (dir_wants_read(up))
-		pfd[0].events |= POLLIN;
+		pfd[0].events |= POLLIN | POLLPRI;
 	if (up->rd_len > 0 || up->rd_flush)
 		pfd[1].events |= POLLOUT;
 	if (dir_wants_read(down))
-		pfd[1].events |= POLLIN;
+		pfd[1].events |= POLLIN | POLLPRI;
 	if (down->rd_len > 0 || down->rd_flush)
 		pfd[0].events |= POLLOUT;
 	/*
@@ -403,7 +461,9 @@ dir_service(struct relay *r, struct relay_dir *d, short rev, short wev)
 {
 	size_t	 before = d->rd_len;
 
-	if ((rev & (POLLIN | POLLHUP | POLLERR)) && dir_wants_read(d))
+	dir_urgent(d, rev);
+	if ((rev & (POLLIN | POLLPRI | POLLHUP | POLLERR)) &&
+	    dir_wants_read(d))
 		dir_read(r, d);
 	/* what was just read is written at once: the socket is likely ready */
 	if (d->rd_len > 0 && (d->rd_len > before ||

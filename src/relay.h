@@ -31,6 +31,9 @@ struct relay_dir {
 					 * bytes, a reset, not an end of stream */
 	int		 rd_flush;	/* rd_err: wait for rd_to to send all */
 	int		 rd_urgent;	/* splice() stuck at urgent data */
+	int		 rd_oob;	/* urgent data came: find its byte */
+	long		 rd_urgat;	/* rd_buf index of the urgent byte, to
+					 * send with MSG_OOB; -1: none */
 };
 
 /* idle-timeout is watched in this many looks at the send queues */

@@ -290,7 +290,7 @@ session_run(struct session *s)
 		return;
 	}
 #ifndef __linux__
-	set_nodelay(s->s_cfd);	/* Linux: inherited from the listener */
+	set_relay_opts(s->s_cfd);	/* Linux: from the listener */
 #endif
 	if (session_fill(s) == 0) {
 		v = s->s_buf[0];

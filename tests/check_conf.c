@@ -424,7 +424,7 @@ free_port(void)
 /*
  * The listening sockets: one bound to a host keeps its address for the
  * sessions (a wildcard does not), and what they accept has TCP_NODELAY
- * without asking, as session.c counts on.
+ * and SO_OOBINLINE without asking, as session.c counts on.
  */
 START_TEST(test_listen_sockets)
 {
@@ -462,6 +462,10 @@ START_TEST(test_listen_sockets)
 	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
 	ck_assert_int_ne(afd = accept(l.l_fd[0], NULL, NULL), -1);
 	ck_assert_int_eq(getsockopt(afd, IPPROTO_TCP, TCP_NODELAY, &on, &sl),
+	    0);
+	ck_assert_int_ne(on, 0);
+	on = 0;
+	ck_assert_int_eq(getsockopt(afd, SOL_SOCKET, SO_OOBINLINE, &on, &sl),
 	    0);
 	ck_assert_int_ne(on, 0);
 	close(afd);

@@ -214,5 +214,75 @@ check(got_oob and got_oob[0] == (300 * 1024 + 100000, "eof"),
       "urgent data on the splice path: the rest of the stream gets through (%s)" % got_oob)
 check(spun < 30, "... and no worker spins meanwhile (%d CPU ticks in 1 s)" % spun)
 
+
+# Urgent data is passed on as urgent data, in its place: a reader with
+# SO_OOBINLINE sees it inline where it was sent, as over a direct
+# connection, and a reader without sees the stream without it.
+def read_inline(c, into):
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+    data = b""
+    c.settimeout(10)
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            data += d
+    except OSError:
+        pass
+    into.append(data)
+    c.close()
+
+
+def urgent_case(before, after):
+    got = []
+    t = TcpServer(lambda c: read_inline(c, got))
+    s, rep = s5_connect(sd.port, "127.0.0.1", t.port)
+    s.sendall(before)
+    time.sleep(0.3)
+    s.send(b"!", socket.MSG_OOB)
+    time.sleep(0.2)
+    s.sendall(after)
+    s.shutdown(socket.SHUT_WR)
+    for _ in range(100):
+        if got:
+            break
+        time.sleep(0.1)
+    s.close()
+    return got[0] if got else b""
+
+
+got = urgent_case(b"ab", b"cd")
+check(got == b"ab!cd", "urgent byte passed on in its place, read inline: %r" % got)
+big = urgent_case(b"a" * (300 * 1024), b"b" * 100000)
+check(big == b"a" * (300 * 1024) + b"!" + b"b" * 100000,
+      "... and on the splice path (%d bytes, '!' at %d)" % (len(big), big.find(b"!")))
+
+# The other way: the target sends urgent data to the client.
+def target_urgent(c):
+    c.sendall(b"xy")
+    time.sleep(0.3)
+    c.send(b"#", socket.MSG_OOB)
+    time.sleep(0.2)
+    c.sendall(b"z")
+    c.close()
+
+
+tu = TcpServer(target_urgent)
+s, rep = s5_connect(sd.port, "127.0.0.1", tu.port)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+s.settimeout(10)
+data = b""
+while True:
+    try:
+        d = s.recv(100)
+    except OSError:
+        break
+    if not d:
+        break
+    data += d
+s.close()
+check(data == b"xy#z", "urgent byte from the target reaches the client in its place: %r" % data)
+
 check(sd.stop() == 0, "SIGTERM: exit status 0")
 finish()
