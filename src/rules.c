@@ -774,16 +774,53 @@ match_to(const struct rule *r, const struct rule_query *q, struct why *w)
 	return maybe ? RULE_MAYBE : RULE_NOMATCH;
 }
 
-/* No destination yet: only a rule without to and port conditions decides. */
+/* Does to cover every address: none given, 0/0, or 0.0.0.0/0 and ::/0? */
+static int
+to_is_any(const struct rule *r)
+{
+	const struct cidr	*c;
+	int			 i, v4 = 0, v6 = 0;
+
+	if (r->r_nto == 0)
+		return 1;
+	for (i = 0; i < r->r_nto; i++) {
+		if (r->r_to[i].d_kind != RD_CIDR)
+			continue;
+		c = &r->r_to[i].d_cidr;
+		if (c->c_family == AF_UNSPEC)
+			return 1;
+		v4 |= c->c_family == AF_INET && c->c_prefix == 0;
+		v6 |= c->c_family == AF_INET6 && c->c_prefix == 0;
+	}
+	return v4 && v6;
+}
+
+/* Do the port ranges cover every port a datagram can go to (1-65535)? */
+static int
+ports_are_any(const struct rule *r)
+{
+	unsigned int	 next = 1;
+	int		 i, grew = 1;
+
+	if (r->r_nports == 0)
+		return 1;
+	while (grew && next <= 65535) {		/* at most r_nports rounds */
+		grew = 0;
+		for (i = 0; i < r->r_nports; i++)
+			if (r->r_ports[i].p_lo <= next &&
+			    r->r_ports[i].p_hi >= next) {
+				next = r->r_ports[i].p_hi + 1u;
+				grew = 1;
+			}
+	}
+	return next > 65535;
+}
+
+/* No destination yet: only a rule whose to and port cover all decides. */
 static int
 match_anydst(const struct rule *r, struct why *w)
 {
-	int	 i, any = r->r_nto == 0;
-
-	for (i = 0; i < r->r_nto; i++)
-		any |= r->r_to[i].d_kind == RD_CIDR &&
-		    r->r_to[i].d_cidr.c_family == AF_UNSPEC;
-	if (any && r->r_nports == 0) {
+	if (to_is_any(r) && ports_are_any(r)) {
 		why_add(w, ", any destination");
 		return RULE_MATCH;
 	}

@@ -61,7 +61,11 @@ negotiate(struct session *s)
 	return 0;
 }
 
-/* Read the request; on a malformed one, answer it and return -1. */
+/*
+ * Read the request; on a malformed one, answer it and return -1.  A
+ * name no host can have (empty, or with a NUL byte) returns 1: its
+ * answer, 0x04, comes after the command's and the client limits'.
+ */
 static int
 read_request(struct session *s, struct s5_request *req)
 {
@@ -73,15 +77,15 @@ read_request(struct session *s, struct s5_request *req)
 		s->s_dst = req->r_dst;
 		return 0;
 	}
+	if (n == P_BAD) {	/* the only malformed field: the name */
+		s->s_cmd = req->r_cmd;
+		return 1;
+	}
 	if (n == P_BADVER)
 		session_why(s, "bad version in request");
 	else if (n == P_BADATYP) {
 		session_why(s, "unknown address type");
 		session_reply(s, S5_REP_BADATYP, NULL);
-	} else if (n == P_BAD) {
-		/* the only malformed field: a name no host can have */
-		session_why(s, "bad name: empty or with a NUL byte");
-		session_reply(s, S5_REP_HOSTUNREACH, NULL);
 	}
 	return -1;
 }
@@ -91,11 +95,12 @@ socks5_serve(struct session *s)
 {
 	const struct command	*c;
 	struct s5_request	 req;
+	int			 bad_name;
 
 	if (negotiate(s) == -1)
 		return;
 	s->s_state = SS_REQUEST;
-	if (read_request(s, &req) == -1)
+	if ((bad_name = read_request(s, &req)) == -1)
 		return;
 	if ((c = command_find(commands, req.r_cmd)) == NULL) {
 		session_why(s, "unsupported command 0x%02x", req.r_cmd);
@@ -104,6 +109,11 @@ socks5_serve(struct session *s)
 	}
 	if (session_limited(s) == -1)
 		return;
+	if (bad_name) {
+		session_why(s, "bad name: empty or with a NUL byte");
+		session_reply(s, S5_REP_HOSTUNREACH, NULL);
+		return;
+	}
 	if (session_allowed(s) == -1)
 		return;
 	c->handler(s);

@@ -295,6 +295,32 @@ START_TEST(test_udp_any_pass)
 	q.q_anydst = 1;
 	ck_assert_int_eq(rule_any_pass(c->c_socks_rules, 6, &q, &blocker), 1);
 	conf_free(c);
+
+	/* every address in two blocks, every port in two ranges: all */
+	c = load("socks block { from = \"10.0.0.0/8\" to = { \"0.0.0.0/0\", "
+	    "\"::/0\" } }\n"
+	    "socks block { to = \"0/0\" port = \"1000-65535,1-999\" }\n"
+	    "socks pass { }\n");
+	ck_assert_ptr_nonnull(c);
+	rule_query_parse("from 10.2.2.3 command udpassociate", &q, err,
+	    sizeof(err));
+	q.q_anydst = 1;
+	ck_assert_int_eq(rule_any_pass(c->c_socks_rules, 3, &q, &blocker), 0);
+	ck_assert_int_eq(blocker, 0);
+	rule_query_parse("from 192.0.2.1 command udpassociate", &q, err,
+	    sizeof(err));
+	q.q_anydst = 1;
+	ck_assert_int_eq(rule_any_pass(c->c_socks_rules, 3, &q, &blocker), 0);
+	ck_assert_int_eq(blocker, 1);
+	conf_free(c);
+
+	/* a gap in the ports, or one family only: some destinations pass */
+	c = load("socks block { to = \"0/0\" port = \"1-52,54-65535\" }\n"
+	    "socks block { to = \"0.0.0.0/0\" }\n"
+	    "socks pass { }\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(rule_any_pass(c->c_socks_rules, 3, &q, &blocker), 1);
+	conf_free(c);
 }
 END_TEST
 

@@ -69,6 +69,8 @@ out, closed = exchange(g + b"\x05\x01\x00\x03\x0alocal\x00host\x00\x50")
 l = sd.session_line("bad name: empty or with a NUL byte")
 check(closed and out[2:4] == b"\x05\x04" and "reply=0x04" in l,
       "a name with a NUL byte: REP 0x04, the reason logged")
+out, closed = exchange(g + b"\x05\x09\x00\x03\x00\x00\x50")
+check(closed and out[2:4] == b"\x05\x07", "an unknown command with an empty name: REP 0x07 first")
 name = b"a" * 255
 out, closed = exchange(g + b"\x05\x01\x00\x03\xff" + name + b"\x00\x50", timeout=15)
 check(closed and out[2:4] in (b"\x05\x04", b"\x05\x01"), "255-byte unresolvable name: REP 0x04")
