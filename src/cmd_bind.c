@@ -115,6 +115,7 @@ bind_listen(const struct sockaddr_storage *ss)
 	if (sa->sa_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 		    sizeof(on));
+	set_relay_opts(fd);	/* Linux: the peer's socket inherits them */
 	if (bind(fd, sa, addr_len(sa)) == -1 || listen(fd, 1) == -1) {
 		close(fd);
 		return -1;
@@ -292,7 +293,9 @@ cmd_bind(struct session *s)
 	if (fd == -1)
 		return;
 	s->s_tfd = fd;
-	set_relay_opts(fd);
+#ifndef __linux__
+	set_relay_opts(fd);	/* Linux: from the listening socket */
+#endif
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&s->s_peer) == -1)
 		return;
 	session_relay(s);

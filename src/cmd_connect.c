@@ -73,8 +73,7 @@ cmd_connect(struct session *s)
 		session_reply(s, cr.cr_rep, NULL);
 		return;
 	}
-	s->s_tfd = cr.cr_fd;
-	set_relay_opts(s->s_tfd);
+	s->s_tfd = cr.cr_fd;	/* set_relay_opts() done */
 	memset(&bnd, 0, sizeof(bnd));
 	getsockname(s->s_tfd, (struct sockaddr *)&bnd, &sl);
 	addr_unmap(&bnd);	/* ::ffff:a.b.c.d goes back as ATYP 1 */

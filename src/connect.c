@@ -104,6 +104,7 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
 		*err = errno;
 		return -1;
 	}
+	set_relay_opts(fd);	/* before a byte can come in */
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;
 	if (errno != EINPROGRESS) {

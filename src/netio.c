@@ -151,8 +151,9 @@ set_nonblock(int fd, int on)
 /*
  * A socket the relay will carry: no Nagle delay, and urgent data
  * (MSG_OOB) read inline, so that none is lost before the relay passes
- * it on as urgent (relay.c: dir_urgent()).  Linux hands both on from a
- * listener to its accepted sockets.
+ * it on as urgent (relay.c: dir_urgent()).  Set before a byte can come
+ * in: on listeners (Linux hands both on to the accepted sockets) and on
+ * a target socket before connect().
  */
 void
 set_relay_opts(int fd)

@@ -211,6 +211,18 @@ dir_urgent(struct relay_dir *d, short rev)
 		d->rd_oob = 1;
 }
 
+/*
+ * POLLPRI until urgent data is seen, not after: the kernel says POLLPRI
+ * as soon as the urgent byte's segment is in, even behind a gap that
+ * read() must wait for, and asking again would spin.  POLLIN then tells
+ * when to read, and the reads look for the mark.
+ */
+static short
+dir_read_events(const struct relay_dir *d)
+{
+	return d->rd_oob ? POLLIN : POLLIN | POLLPRI;
+}
+
 /* Before a read(): does it start with the urgent byte?  Mark its place. */
 static void
 dir_find_urgent(struct relay_dir *d)
@@ -262,6 +274,7 @@ peer_gone(struct relay *r, int side, const char *what, int err)
 		    from->rd_name, what, strerror(err));
 	pipe_close(to);
 	to->rd_len = to->rd_off = 0;
+	to->rd_urgat = -1;
 	to->rd_eof = to->rd_shut = 1;
 	if (from->rd_eof && from->rd_err == 0)
 		return;		/* its stream had ended: a FIN will do */
@@ -367,11 +380,11 @@ set_events(struct relay *r, struct pollfd *pfd)
 	pfd[1].fd = up->rd_to;
 	pfd[0].events = pfd[1].events = 0;
 	if (dir_wants_read(up))
-		pfd[0].events |= POLLIN | POLLPRI;
+		pfd[0].events |= dir_read_events(up);
 	if (up->rd_len > 0 || up->rd_flush)
 		pfd[1].events |= POLLOUT;
 	if (dir_wants_read(down))
-		pfd[1].events |= POLLIN | POLLPRI;
+		pfd[1].events |= dir_read_events(down);
 	if (down->rd_len > 0 || down->rd_flush)
 		pfd[0].events |= POLLOUT;
 	/*
