@@ -159,6 +159,24 @@ except OSError:
     refused = True
 check(refused, "control closed while waiting: the BIND port is closed")
 
+# Urgent bytes the peer sends the moment it is connected reach the client
+# in their place: the BIND socket reads them inline from the start (set
+# after accept(), a second urgent byte made the kernel drop the first).
+results = []
+for _ in range(5):
+    c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+    r = remote_connect(rep1[1], rep1[2])
+    r.send(b"!", socket.MSG_OOB)
+    r.send(b"?", socket.MSG_OOB)
+    r.sendall(b"xy")
+    r.close()
+    s5_reply(c)
+    results.append(recv_all(c, 5))
+    c.close()
+check(all(x == b"!?xy" for x in results),
+      "BIND: urgent bytes sent at once arrive in their place (%r)" % results)
+
 sd.stop()
 
 # external: the BIND socket listens there, whatever the route says.
