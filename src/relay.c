@@ -299,8 +299,10 @@ dir_read(struct relay *r, struct relay_dir *d)
 		dir_find_urgent(d);
 		n = read(d->rd_from, d->rd_buf + d->rd_off + d->rd_len,
 		    d->rd_size - d->rd_off - d->rd_len);
-		if (n <= 0 && d->rd_urgat >= (long)(d->rd_off + d->rd_len))
-			d->rd_urgat = -1;	/* not read after all */
+		if (n <= 0 && d->rd_urgat >= (long)(d->rd_off + d->rd_len)) {
+			d->rd_urgat = -1;	/* not read after all: */
+			d->rd_oob = 1;		/* POLLIN tells when */
+		}
 	}
 	if (splice_stuck(d, n))
 		dir_leave_splice(d);	/* now if the pipe is empty */

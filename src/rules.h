@@ -102,8 +102,9 @@ struct rule_query {
 	int			 q_method;	/* S5_METHOD_* */
 	char			 q_user[256];	/* "": not authenticated */
 	int			 q_anydst;	/* no destination yet (a UDP
-						   association): rules with
-						   to or port say MAYBE */
+						   association): rules whose
+						   to and port do not cover
+						   every one say MAYBE */
 };
 
 /* rule_eval's answers */
