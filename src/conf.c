@@ -54,7 +54,7 @@ static cfg_opt_t opts[] = {
 	CFG_INT("min-spare-workers", 4, CFGF_NONE),
 	CFG_INT("max-spawn-rate", 256, CFGF_NONE),
 	CFG_INT("max-spare-workers", 16, CFGF_NONE),
-	CFG_INT("max-workers", 256, CFGF_NONE),
+	CFG_INT("max-workers", 1024, CFGF_NONE),
 	CFG_INT("max-sessions-per-worker", 10000, CFGF_NONE),
 	CFG_INT("negotiate-timeout", 10, CFGF_NONE),
 	CFG_INT("connect-timeout", 10, CFGF_NONE),

@@ -75,6 +75,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->c_nlisten, 1);
 	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1080");
 	ck_assert_int_eq(c->c_workers, 8);
+	ck_assert_int_eq(c->c_max_workers, 1024);
 	ck_assert_int_eq(c->c_negotiate_timeout, 10);
 	ck_assert_int_eq(c->c_nmethods, 1);
 	ck_assert_int_eq(c->c_methods[0], S5_METHOD_NONE);
