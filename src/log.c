@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +97,29 @@ void
 log_settag(const char *tag)
 {
 	log_tag = tag;
+}
+
+/*
+ * Whether the syslog socket takes datagrams now.  Without one (a container
+ * with no syslog daemon), syslog(3) drops every line without a word, so
+ * the daemon says so while it still has a terminal.  -1 with errno if not.
+ */
+int
+log_syslog_reachable(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, rc, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", _PATH_LOG);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 static void

@@ -278,6 +278,10 @@ main(int argc, char *argv[])
 		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 	if (!foreground && conf->c_log_stderr)
 		log_warnx("log = \"stderr\" needs -d: logging to syslog");
+	if (!foreground && log_syslog_reachable() == -1)
+		log_warnx("syslog socket %s: %s: log lines are lost until a "
+		    "syslog daemon listens there (sockd -d logs to standard "
+		    "error)", _PATH_LOG, strerror(errno));
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	start_logging(conf, foreground);

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Logging to syslog, as a daemon (no -d) does.  Without a syslog socket
+syslog(3) drops every line without a word, so sockd says so on standard
+error before it detaches; with one, it does not, and each session's one
+line arrives there at facility daemon, level info, as sockd[PID] of a
+worker.  The second half binds a directory with a socket of the test's
+own over /dev in a mount namespace of the daemon's, which takes root;
+elsewhere it is skipped."""
+import re
+import shutil
+import signal
+import subprocess
+
+from harness import *
+
+WARNING = "log lines are lost until a syslog daemon listens there"
+
+
+def syslog_reachable(path="/dev/log"):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(path)
+            return True
+        except OSError:
+            return False
+
+
+def daemon(sd, wrapper=()):
+    """Start sd's config as a daemon: (exit status, stderr, master pid)."""
+    r = subprocess.run(list(wrapper) + [SOCKD, "-f", sd.conf], capture_output=True,
+                       text=True, timeout=10)
+    pid = None
+    for _ in range(50):
+        try:
+            pid = int(open(sd.pidfile).read())
+            break
+        except (OSError, ValueError):
+            time.sleep(0.1)
+    return r.returncode, r.stderr, pid
+
+
+def stop(pid):
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not os.path.exists("/proc/%d" % pid):
+            return
+        if open("/proc/%d/stat" % pid).read().split()[2] == "Z":
+            return
+        time.sleep(0.1)
+
+
+def can_unshare():
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    r = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10)
+    return r.returncode == 0
+
+
+# This machine's /dev/log, whichever way it is: the warning says how it is.
+sd = Sockd("", workers=1)
+rc, err, pid = daemon(sd)
+if syslog_reachable():
+    check(rc == 0 and WARNING not in err, "a syslog socket at /dev/log: no warning")
+else:
+    check(rc == 0 and "syslog socket /dev/log: " in err and WARNING in err,
+          "no syslog socket at /dev/log: said on stderr before detaching (%r)" % err.strip())
+stop(pid)
+
+if not can_unshare():
+    print("skip - needs root and unshare -m for a /dev/log of the test's own")
+    finish()
+
+dev = os.path.join(tmpdir(), "dev")
+os.mkdir(dev)
+os.chmod(dev, 0o755)
+open(os.path.join(dev, "null"), "w").close()
+log = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+log.bind(os.path.join(dev, "log"))
+os.chmod(os.path.join(dev, "log"), 0o666)   # workers write it as nobody
+log.settimeout(0.2)
+wrapper = ["unshare", "-m", "sh", "-c",
+           'mount --bind /dev/null "$0/null" && mount --rbind "$0" /dev && exec "$@"', dev]
+
+echo = EchoServer()
+sd = Sockd("", workers=1)
+rc, err, pid = daemon(sd, wrapper)
+check(rc == 0 and pid and WARNING not in err,
+      "a syslog socket at /dev/log: started, no warning (%r)" % err.strip())
+s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+s.sendall(b"ping")
+check(rep is not None and rep[0] == 0 and recv_exact(s, 4) == b"ping", "a session through the daemon")
+s.close()
+
+lines, end = [], time.time() + 10
+want = "target=127.0.0.1:%d" % echo.port
+while time.time() < end and not any(want in l for l in lines):
+    try:
+        lines.append(log.recv(8192).decode(errors="replace"))
+    except socket.timeout:
+        pass
+session = [l for l in lines if " session " in l and want in l]
+check(len(session) == 1, "one session line reached syslog (%d)" % len(session))
+m = re.match(r"<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d sockd\[(\d+)\]: session ", session[0] if session else "")
+check(m is not None and int(m.group(1)) == 3 * 8 + 6,
+      "at daemon.info, as sockd[PID]: %r" % (session[0][:60] if session else ""))
+ppid = None
+if m and os.path.exists("/proc/%s/stat" % m.group(2)):
+    ppid = int(open("/proc/%s/stat" % m.group(2)).read().rsplit(")", 1)[1].split()[1])
+check(pid is not None and ppid == pid, "PID is a worker of the master %s (its parent: %s)" % (pid, ppid))
+check(any(re.search(r"sockd\[%d\]: .*started" % pid, l) for l in lines),
+      "the master's start line reached syslog too")
+stop(pid)
+finish()
