@@ -219,7 +219,7 @@ addr_equal_host(const struct sockaddr *a, const struct sockaddr *b)
 }
 
 /* 127.0.0.0/8, ::ffff:127.0.0.0/104 or ::1. */
-static int
+int
 addr_is_loopback(const struct sockaddr *sa)
 {
 	const uint8_t	*p;

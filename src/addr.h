@@ -29,6 +29,7 @@ int	addr_equal_host(const struct sockaddr *, const struct sockaddr *);
 int	addr_reaches(const struct sockaddr *, const struct sockaddr *,
 	    const struct sockaddr *);
 int	addr_is_unspecified(const struct sockaddr *);
+int	addr_is_loopback(const struct sockaddr *);
 int	addr_is_nowhere(const struct sockaddr *);
 
 int	cidr_parse(const char *, struct cidr *);

@@ -74,7 +74,8 @@ bind_expected(struct session *s, struct addrinfo **res)
 /*
  * Where to listen: the external address when configured; else the
  * route's source toward the first expected host; for "any host", the
- * address the client came in on.
+ * address the client came in on (for SOCKS4 over IPv6 loopback, whose
+ * reply holds IPv4 only, IPv4's loopback).
  */
 static int
 bind_local(struct session *s, const struct addrinfo *exp,
@@ -98,6 +99,9 @@ bind_local(struct session *s, const struct addrinfo *exp,
 		return route_source(ai->ai_addr, ss);
 	memcpy(ss, &s->s_local, sizeof(*ss));
 	addr_unmap(ss);
+	if (s->s_version == SOCKS4_VERSION && ss->ss_family == AF_INET6 &&
+	    addr_is_loopback((struct sockaddr *)ss))
+		return addr_parse_ip("127.0.0.1", ss, &sl);
 	addr_set_port((struct sockaddr *)ss, 0);
 	return 0;
 }

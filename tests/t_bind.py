@@ -137,6 +137,25 @@ c, rep1 = bind_session(port6, "::", 0, proxy="::1")
 check(rep1 and rep1[0] == 0 and rep1[1] == "::1", "client on [::1], DST ::: BND.ADDR ::1")
 c.close()
 
+# SOCKS4 through the IPv6 listener: its reply holds IPv4 only, so a BIND
+# for any host that came in on ::1 listens on 127.0.0.1 (it got 91).
+c = connect(port6, "::1")
+c.sendall(b"\x04\x02\x00\x00" + socket.inet_aton("0.0.0.0") + b"u6\x00")
+rep1 = recv_exact(c, 8)
+bport = int.from_bytes(rep1[2:4], "big") if len(rep1) == 8 else 0
+check(rep1[:2] == b"\x00\x5a" and rep1[4:8] == socket.inet_aton("127.0.0.1") and bport > 0,
+      "SOCKS4 BIND 0.0.0.0 on [::1]: 90 with 127.0.0.1 and a port (%r)" % rep1)
+r = remote_connect("127.0.0.1", bport) if bport else None
+rep2 = recv_exact(c, 8)
+check(r is not None and rep2[:2] == b"\x00\x5a" and rep2[4:8] == socket.inet_aton("127.0.0.1")
+      and int.from_bytes(rep2[2:4], "big") == r.getsockname()[1],
+      "SOCKS4 BIND on [::1]: the second reply names the remote")
+if r:
+    r.sendall(b"v4 remote")
+    check(recv_exact(c, 9) == b"v4 remote", "SOCKS4 BIND on [::1]: data flows")
+    r.close()
+c.close()
+
 # No remote within bind-timeout: REP 0x06 after ~2 s.
 t0 = time.time()
 c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
