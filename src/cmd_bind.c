@@ -62,8 +62,11 @@ bind_expected(struct session *s, struct addrinfo **res)
 		session_reply(s, rep, NULL);
 		return -1;
 	}
-	if (bind_filter(s, *res) > 0)
+	if (bind_filter(s, *res) > 0) {
+		session_addr_blocks(s, 0);
 		return 0;
+	}
+	session_addr_blocks(s, 1);
 	freeaddrinfo(*res);
 	*res = NULL;
 	session_why(s, "BIND: every address of the name is blocked");
@@ -242,11 +245,8 @@ bind_peer_ok(struct session *s, const struct addrinfo *exp,
 		    addr_ntop(peer, a, sizeof(a)));
 		return -1;
 	}
-	if (session_reply_allowed(s, RULE_CMD_BINDREPLY, peer) != 0) {
-		session_why(s, "BIND: connection from %s not allowed",
-		    addr_ntop(peer, a, sizeof(a)));
-		return -1;
-	}
+	if (session_reply_allowed(s, RULE_CMD_BINDREPLY, peer) != 0)
+		return -1;	/* the session's end says which rule */
 	return 0;
 }
 

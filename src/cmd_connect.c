@@ -63,6 +63,9 @@ cmd_connect(struct session *s)
 
 	deadline = now_ms() + s->s_conf->c_connect_timeout * 1000LL;
 	connect_dst(&s->s_dst, deadline, connect_filter, &ca, &cr);
+	/* blocks that left nothing to try end it; else they were events */
+	session_addr_blocks(s, cr.cr_fd == -1 && !ca.ca_looped &&
+	    cr.cr_rep == S5_REP_NOTALLOWED);
 	memcpy(&s->s_peer, &cr.cr_peer, sizeof(s->s_peer));
 	addr_unmap(&s->s_peer);		/* logged as it was reached */
 	if (cr.cr_fd == -1) {

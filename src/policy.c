@@ -103,6 +103,21 @@ log_block(struct session *s, int cmd, const struct rule *r, const char *what)
 	    sizeof(ref)));
 }
 
+/*
+ * A block that ends the session: its one line says so, at level notice
+ * (a session's line is at info otherwise).
+ */
+static void
+session_blocked(struct session *s, const char *what, const struct rule *r,
+    const char *detail)
+{
+	char	 ref[RULE_REFLEN];
+
+	session_why(s, "%sblocked by %s%s", what, rule_ref(RULESET_SOCKS, r,
+	    ref, sizeof(ref)), detail);
+	s->s_notice = 1;
+}
+
 /* The first socks rule that decides q for s, or NULL. */
 static const struct rule *
 socks_rule(const struct session *s, const struct rule_query *q, int *maybe)
@@ -234,7 +249,6 @@ session_allowed(struct session *s)
 {
 	const struct rule	*r;
 	struct rule_query	 q;
-	char			 ref[RULE_REFLEN];
 	int			 maybe;
 
 	session_query(s, &q);
@@ -250,17 +264,16 @@ session_allowed(struct session *s)
 		session_passed(s, r);
 		return 0;
 	}
-	log_block(s, s->s_cmd, r, maybe ? " (its address is not known yet)" :
+	session_blocked(s, "", r, maybe ? " (its address is not known yet)" :
 	    "");
-	session_why(s, "blocked by %s", rule_ref(RULESET_SOCKS, r, ref,
-	    sizeof(ref)));
 	session_reply(s, S5_REP_NOTALLOWED, NULL);
 	return -1;
 }
 
 /*
  * Each address a name resolved to, before connecting: the socks rules
- * again, with the address as well as the name.  Non-zero: skip it.
+ * again, with the address as well as the name.  Non-zero: skip it.  A
+ * block is kept for session_addr_blocks() to tell.
  */
 int
 session_addr_filter(const struct sockaddr *sa, void *arg)
@@ -268,8 +281,6 @@ session_addr_filter(const struct sockaddr *sa, void *arg)
 	struct session		*s = arg;
 	const struct rule	*r;
 	struct rule_query	 q;
-	char			 what[INET6_ADDRSTRLEN + 32];
-	char			 a[INET6_ADDRSTRLEN];
 	int			 maybe;
 
 	if (s->s_dst.sa_atyp != S5_ATYP_NAME)
@@ -282,10 +293,36 @@ session_addr_filter(const struct sockaddr *sa, void *arg)
 		session_passed(s, r);
 		return 0;
 	}
-	snprintf(what, sizeof(what), " resolved=%s",
-	    addr_ntop_host((struct sockaddr *)&q.q_addr, a, sizeof(a)));
-	log_block(s, s->s_cmd, r, what);
+	if (s->s_addr_blocks++ == 0) {
+		s->s_addr_rule = r;
+		s->s_addr_blocked = q.q_addr;
+	}
 	return 1;
+}
+
+/*
+ * After a name's addresses were filtered: when the blocks ended the
+ * session (none was left to try), its line says so; otherwise they were
+ * events of a session that went on, with a notice line of their own.
+ */
+void
+session_addr_blocks(struct session *s, int ended)
+{
+	char	 what[INET6_ADDRSTRLEN + 64], a[INET6_ADDRSTRLEN];
+	char	 more[40] = "";
+
+	if (s->s_addr_blocks == 0)
+		return;
+	if (s->s_addr_blocks > 1)
+		snprintf(more, sizeof(more), " (and %u more)",
+		    s->s_addr_blocks - 1);
+	snprintf(what, sizeof(what), " resolved=%s%s", addr_ntop_host(
+	    (struct sockaddr *)&s->s_addr_blocked, a, sizeof(a)), more);
+	if (ended)
+		session_blocked(s, "", s->s_addr_rule, what);
+	else
+		log_block(s, s->s_cmd, s->s_addr_rule, what);
+	s->s_addr_blocks = 0;
 }
 
 /*
@@ -306,7 +343,13 @@ session_reply_allowed(struct session *s, int cmd, const struct sockaddr *from)
 	r = socks_rule(s, &q, &maybe);
 	if (r != NULL && r->r_action == RULE_PASS)
 		return 0;
-	snprintf(what, sizeof(what), " from=%s", addr_ntop(from, a, sizeof(a)));
+	addr_ntop(from, a, sizeof(a));
+	if (cmd == RULE_CMD_BINDREPLY) {	/* the session ends with it */
+		snprintf(what, sizeof(what), "BIND: connection from %s ", a);
+		session_blocked(s, what, r, "");
+		return -1;
+	}
+	snprintf(what, sizeof(what), " from=%s", a);
 	log_block(s, cmd, r, what);
 	return -1;
 }

@@ -237,6 +237,7 @@ session_cmd_str(const struct session *s)
 	return s5_cmd_str(s->s_cmd);
 }
 
+/* The session's one line: at info, or at notice when a rule blocked it. */
 static void
 session_log(struct session *s)
 {
@@ -244,8 +245,10 @@ session_log(struct session *s)
 	char	 user[4 * 256 + 1], version[4];
 	int64_t	 ms = now_ms() - s->s_start;
 	char	 rep[48], udp[192];
+	void	 (*logf)(const char *, ...) __attribute__((format(printf, 1,
+	    2))) = s->s_notice ? log_notice : log_info;
 
-	if (log_getlevel() < LOG_INFO)
+	if (log_getlevel() < (s->s_notice ? LOG_NOTICE : LOG_INFO))
 		return;		/* not a byte of it would be written */
 	session_log_udp(s, udp, sizeof(udp));
 	session_log_rep(s, rep, sizeof(rep));
@@ -257,7 +260,7 @@ session_log(struct session *s)
 		snprintf(version, sizeof(version), "-");
 	else
 		snprintf(version, sizeof(version), "%d", s->s_version);
-	log_info("session %016llx: client=%s version=%s user=%s cmd=%s "
+	logf("session %016llx: client=%s version=%s user=%s cmd=%s "
 	    "target=%s connected=%s reply=%s bytes_out=%llu bytes_in=%llu%s "
 	    "duration=%lld.%03llds end=\"%s\"", (unsigned long long)s->s_id,
 	    client, version, user[0] ? user : "-", session_cmd_str(s), dst,

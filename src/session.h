@@ -37,10 +37,14 @@ struct session {
 	uint64_t		 s_bytes_in;	/* target to client */
 	int64_t			 s_start;	/* ms, monotonic */
 	int64_t			 s_deadline;	/* negotiation deadline */
-	char			 s_why[128];	/* why it ended */
+	char			 s_why[256];	/* why it ended */
+	int			 s_notice;	/* blocked: its line at notice */
 	const struct rule	*s_crule;	/* the client rule that passed */
 	const struct rule	*s_srule;	/* the socks rule that passed */
 	unsigned int		 s_blocks;	/* blocks logged (datagrams...) */
+	unsigned int		 s_addr_blocks;	/* a name's addresses blocked */
+	const struct rule	*s_addr_rule;	/* the first one's rule, */
+	struct sockaddr_storage	 s_addr_blocked;	/* and address */
 
 	/* UDP ASSOCIATE only; bytes are payload bytes */
 	struct sockaddr_storage	 s_relay;	/* the relay socket */
@@ -97,6 +101,7 @@ int	session_source_allowed(struct session *,
 	    const struct sockaddr_storage *);
 int	session_allowed(struct session *);
 int	session_addr_filter(const struct sockaddr *, void *);
+void	session_addr_blocks(struct session *, int);
 int	session_reply_allowed(struct session *, int, const struct sockaddr *);
 int	session_udp_dst_allowed(struct session *, const struct socks_addr *,
 	    const struct sockaddr *);

@@ -37,6 +37,12 @@ def line_of(marker):
     return -1
 
 
+def own_lines(sid):
+    """Lines of session sid in sd's log but the accepted line rule C2 asks for."""
+    return sum(1 for l in sd.logtext().splitlines()
+               if "session %s:" % sid in l and "accepted client=" not in l)
+
+
 rc, out = sd.check_conf()
 check(rc == 0 and "configuration OK" in out, "sockd -n accepts the rules")
 check("#1 %s:%d  client block from 127.0.0.3/32" % (sd.conf, line_of("# C1")) in out,
@@ -64,31 +70,39 @@ s, rep = s5_connect(sd.port, "127.0.0.1", other.port)
 check(rep is not None and rep[0] == 2, "blocked destination (address and port): REP 0x02")
 s.close()
 s1 = "socks rule #1 (%s:%d)" % (sd.conf, line_of("# S1"))
-check(sd.wait_log("target=127.0.0.1:%d by %s" % (other.port, s1)),
-      "log: the block names socks rule #1 with file and line")
-check(sd.wait_log("reply=0x02(not allowed by ruleset)"), "session line: reply 0x02")
-check(any('end="blocked by %s"' % s1 in l for l in sd.session_lines()),
-      "session line: end names the rule")
+l = sd.session_line('end="blocked by %s"' % s1)
+check(l != "", "log: the session line's end names socks rule #1 with file and line")
+check("target=127.0.0.1:%d connected=- reply=0x02(not allowed by ruleset)" % other.port in l,
+      "session line: the target and reply 0x02")
+sid = re.search(r"session ([0-9a-f]{16}):", l)
+check(sid is not None and own_lines(sid.group(1)) == 1,
+      "a blocked session has one log line, its session line (and the accepted line C2 asks for)")
 
 # The same address sent as a name (ATYP 3 "127.0.0.1"): the same rule.
 s, rep = s5_connect(sd.port, "127.0.0.1", other.port, as_name=True)
 check(rep is not None and rep[0] == 2, "blocked address sent as a name: REP 0x02")
 s.close()
-check(sd.wait_log("target=127.0.0.1:%d by %s" % (other.port, s1), count=2),
+check(sd.wait_log('target=127.0.0.1:%d connected=- reply=0x02' % other.port, count=2) and
+      sd.logtext().count('end="blocked by %s"' % s1) == 2,
       "log: the literal name is checked as its address, rule #1")
 
 # A blocked name suffix: refused by name, before any lookup.
 s, rep = s5_connect(sd.port, "www.blocked.test", 80)
 check(rep is not None and rep[0] == 2, "blocked domain suffix: REP 0x02")
 s.close()
-check(sd.wait_log("target=www.blocked.test:80 by socks rule #2"), "log: suffix block names rule #2")
+check(re.search(r'target=www\.blocked\.test:80 .*end="blocked by socks rule #2 ', sd.logtext()),
+      "log: suffix block names rule #2")
 
 # A name that resolves to a blocked address: refused with 0x02.
 s, rep = s5_connect(sd.port, "localhost", http.port)
 check(rep is not None and rep[0] == 2, "a name (localhost) resolving to a blocked address: REP 0x02")
 s.close()
-check(sd.wait_log("target=localhost:%d resolved=127.0.0.1 by socks rule #3" % http.port),
-      "log: the resolved address and rule #3")
+l = sd.session_line("target=localhost:%d " % http.port)
+check(re.search(r'end="blocked by socks rule #3 \([^)]*\) resolved=127\.0\.0\.1"', l),
+      "log: the session line's end names rule #3 and the resolved address (%s)" % l[-90:])
+sid = re.search(r"session ([0-9a-f]{16}):", l)
+check(sid is not None and own_lines(sid.group(1)) == 1,
+      "a name blocked by its address: one log line")
 rc, _ = curl("--socks5-hostname", "127.0.0.1:%d" % sd.port, "http://localhost:%d/page.bin" % http.port)
 check(rc == 97, "curl --socks5-hostname to the blocked name fails in the handshake")
 rc, _ = curl("--socks5", "127.0.0.1:%d" % sd.port, "http://127.0.0.1:%d/page.bin" % http.port)
@@ -98,6 +112,11 @@ s, rep = s5_connect(sd.port, "localhost", echo.port)
 s.sendall(b"name")
 check(rep and rep[0] == 0 and recv_exact(s, 4) == b"name", "the name on an allowed port passes")
 s.close()
+# ... and when one of its addresses was blocked (::1, by rule #2) and the
+# session went on, that block is a line of its own.
+if any(a[4][0] == "::1" for a in socket.getaddrinfo("localhost", echo.port, 0, socket.SOCK_STREAM)):
+    check(sd.wait_log("user=- cmd=connect target=localhost:%d resolved=::1 by socks rule #2" % echo.port),
+          "a blocked address of a name that passed on another: its own notice line")
 
 # An IPv6 destination blocked by address.
 s, rep = s5_connect(sd.port, "::1", echo.port)
@@ -199,6 +218,19 @@ check(sd1.wait_log("by no socks rule matched"), "log: no socks rule matched")
 check(sd1.wait_log('end="blocked by no socks rule matched"'), "session line says no rule matched")
 sd1.stop()
 
+# A blocked session's line is at level notice, a passed one's at info.
+sdn = Sockd('log-level = "notice"\n', rules='client pass { from = "127.0.0.1" }\n'
+            'socks block { to = "127.0.0.2" }\nsocks pass { to = "0/0" }\n').start()
+for host in ("127.0.0.1", "127.0.0.2"):
+    s, rep = s5_connect(sdn.port, host, echo.port)
+    s.close()
+check(sdn.wait_log('target=127.0.0.2:%d connected=- reply=0x02' % echo.port),
+      "log-level notice: the blocked session's line is there")
+time.sleep(0.3)
+check("target=127.0.0.1:%d" % echo.port not in sdn.logtext(),
+      "log-level notice: the passed session's line is not")
+sdn.stop()
+
 # UDP datagrams and BIND's incoming connection: udpassociate, udpreply,
 # bindreply rules, checked one datagram (or connection) at a time.
 uecho, ublocked, umute = UdpEchoServer(), UdpEchoServer(), UdpEchoServer()
@@ -269,12 +301,13 @@ for src, want in (("127.0.0.4", 2), ("127.0.0.1", 0)):
           "BIND: a connection in from %s gets second reply 0x%02x" % (src, want))
     r.close()
     c.close()
-check(sdx.wait_log("cmd=bindreply target=0.0.0.0:0 from=127.0.0.4:"), "log: the bindreply block")
-check(re.search(r"cmd=bindreply target=0\.0\.0\.0:0 from=127\.0\.0\.4:\d+ by socks rule #5",
+check(sdx.wait_log('end="BIND: connection from 127.0.0.4:'), "log: the bindreply block ends the session")
+check(re.search(r'cmd=bind target=0\.0\.0\.0:0 connected=127\.0\.0\.4:\d+ reply=0x02.*'
+                r'end="BIND: connection from 127\.0\.0\.4:\d+ blocked by socks rule #5 ',
                 sdx.logtext()) is not None, "log: bindreply block names rule #5")
 check(sdx.wait_log('error client=127.0.0.1:') and
       re.search(r'error client=127\.0\.0\.1:\d+ user=- target=0\.0\.0\.0:0 reply=2 end="BIND: connection '
-                r'from 127\.0\.0\.4:\d+ not allowed" \(socks rule #6', sdx.logtext()) is not None,
+                r'from 127\.0\.0\.4:\d+ blocked by socks rule #5 [^"]*" \(socks rule #6', sdx.logtext()) is not None,
       "log error: the BIND refused by bindreply")
 check(len(re.findall(r"error client=", sdx.logtext())) == 1,
       "log error: not for the association or the BIND that ended cleanly")
@@ -295,7 +328,8 @@ rep = s5_request(c, 3, "0.0.0.0", 0)
 check(rep is not None and rep[0] == 2,
       "UDP ASSOCIATE that no rule passes behind destination blocks: REP 0x02 (%r)" % (rep,))
 c.close()
-check(sdu.wait_log('cmd=udpassociate target=0.0.0.0:0 by no socks rule matched'),
+check(sdu.wait_log('cmd=udpassociate target=0.0.0.0:0 connected=- reply=0x02') and
+      'end="blocked by no socks rule matched"' in sdu.session_line("cmd=udpassociate"),
       "log: no socks rule matched")
 s, rep = s5_connect(sdu.port, "127.0.0.1", echo.port)
 check(rep is not None and rep[0] == 0, "... while CONNECT passes")
@@ -431,7 +465,8 @@ else:
               "curl --proxy-user alice: allowed by her rule")
         rc, body = curl("--socks5", proxy, "--proxy-user", "bob:secret", url)
         check(rc == 97, "curl --proxy-user bob: not his port, blocked")
-        check(sdu.wait_log("user=bob cmd=connect target=127.0.0.1:%d by no socks rule matched" % http.port),
+        check('end="blocked by no socks rule matched"' in
+              sdu.session_line("user=bob cmd=connect target=127.0.0.1:%d " % http.port),
               "log: bob's block, no rule matched")
         check(alice_rep is not None and alice_rep[0] == 2, "alice to bob's port: REP 0x02")
         s, rep = s5_connect(sdu.port, "127.0.0.1", echo.port, methods=b"\x02", userpass=(b"bob", b"secret"))
