@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <confuse.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,14 +403,17 @@ conf_check_listen(const struct sockd_conf *c)
 static int
 conf_check_paths(const struct sockd_conf *c)
 {
+	char	 at[PATH_MAX + 16];
+
 	if (c->c_pidfile != NULL && c->c_pidfile[0] != '/') {
 		log_warnx("%s: pidfile \"%s\" must be an absolute path",
-		    c->c_file, c->c_pidfile);
+		    conf_where(c, CK_PIDFILE, at, sizeof(at)), c->c_pidfile);
 		return -1;
 	}
 	if (c->c_passwd_file != NULL && c->c_passwd_file[0] != '/') {
 		log_warnx("%s: passwd-file \"%s\" must be an absolute path",
-		    c->c_file, c->c_passwd_file);
+		    conf_where(c, CK_PASSWD_FILE, at, sizeof(at)),
+		    c->c_passwd_file);
 		return -1;
 	}
 	return 0;
@@ -418,17 +422,20 @@ conf_check_paths(const struct sockd_conf *c)
 static int
 conf_check(const struct sockd_conf *c)
 {
+	char	 at[PATH_MAX + 16];
+
 	if (conf_check_listen(c) == -1)
 		return -1;
 	if (c->c_workers > c->c_max_workers) {
 		log_warnx("%s: workers (%d) is more than max-workers (%d)",
-		    c->c_file, c->c_workers, c->c_max_workers);
+		    conf_where(c, CK_WORKERS, at, sizeof(at)), c->c_workers,
+		    c->c_max_workers);
 		return -1;
 	}
 	if (c->c_min_spare > c->c_max_spare) {
 		log_warnx("%s: min-spare-workers (%d) is more than "
-		    "max-spare-workers (%d)", c->c_file, c->c_min_spare,
-		    c->c_max_spare);
+		    "max-spare-workers (%d)", conf_where(c, CK_MIN_SPARE, at,
+		    sizeof(at)), c->c_min_spare, c->c_max_spare);
 		return -1;
 	}
 	return conf_check_paths(c);
@@ -494,14 +501,36 @@ conf_text(const char *file, size_t *len)
 	return text;
 }
 
+/* the keys of enum conf_key, in its order */
+static const char *const key_names[CK_NKEYS] = {
+	"user", "group", "pidfile", "passwd-file", "workers",
+	"min-spare-workers"
+};
+
+/*
+ * "file:line" where the file set key, or "file" when it did not (the
+ * default was used): for errors found after parsing.
+ */
+const char *
+conf_where(const struct sockd_conf *c, enum conf_key key, char *buf,
+    size_t len)
+{
+	if (c->c_lines[key] > 0)
+		snprintf(buf, len, "%s:%d", c->c_file, c->c_lines[key]);
+	else
+		snprintf(buf, len, "%s", c->c_file);
+	return buf;
+}
+
 /* cfg_parse, but on the text with comments blanked (see conf_text.c). */
 static int
-conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl)
+conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl,
+    int *lines)
 {
 	FILE	*fp;
 	char	*text;
 	size_t	 len;
-	int	 rc;
+	int	 rc, k;
 
 	if ((text = conf_text(file, &len)) == NULL)
 		return CFG_PARSE_ERROR;
@@ -512,6 +541,8 @@ conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl)
 	}
 	free(cfg->filename);
 	cfg->filename = strdup(file);
+	for (k = 0; k < CK_NKEYS; k++)
+		lines[k] = conf_key_line(text, len, key_names[k]);
 	conf_rules_text(rl, text, len);
 	rc = cfg_parse_fp(cfg, fp);
 	conf_rules_text(rl, NULL, 0);
@@ -522,7 +553,7 @@ conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl)
 
 /* Parse file; the rule sections are compiled into rl as they are read. */
 static cfg_t *
-conf_parse(const char *file, struct rule_lists *rl)
+conf_parse(const char *file, struct rule_lists *rl, int *lines)
 {
 	const struct validator	*v;
 	cfg_t			*cfg;
@@ -534,7 +565,7 @@ conf_parse(const char *file, struct rule_lists *rl)
 	for (v = validators; v->name != NULL; v++)
 		cfg_set_validate_func(cfg, v->name, v->fn);
 	conf_rules_setup(cfg, rl);
-	rc = conf_parse_text(cfg, file, rl);
+	rc = conf_parse_text(cfg, file, rl, lines);
 	if (rc != CFG_SUCCESS) {
 		cfg_free(cfg);
 		conf_rules_discard(rl);
@@ -586,8 +617,9 @@ conf_load(const char *file)
 	struct sockd_conf	*c;
 	struct rule_lists	 rl;
 	cfg_t			*cfg;
+	int			 lines[CK_NKEYS];
 
-	if ((cfg = conf_parse(file, &rl)) == NULL)
+	if ((cfg = conf_parse(file, &rl, lines)) == NULL)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		cfg_free(cfg);
@@ -595,6 +627,7 @@ conf_load(const char *file)
 		return NULL;
 	}
 	c->c_file = strdup(file);
+	memcpy(c->c_lines, lines, sizeof(c->c_lines));
 	copy_values(c, cfg);
 	cfg_free(cfg);
 	take_rules(c, &rl);

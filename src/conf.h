@@ -22,8 +22,15 @@ struct listen_addr {
 	int			la_nmethods;	/* 0: the global methods */
 };
 
+/* keys whose values are checked after parsing: where the file set them */
+enum conf_key {
+	CK_USER, CK_GROUP, CK_PIDFILE, CK_PASSWD_FILE, CK_WORKERS,
+	CK_MIN_SPARE, CK_NKEYS
+};
+
 struct sockd_conf {
 	char			*c_file;
+	int			 c_lines[CK_NKEYS];	/* 0: not in the file */
 	struct listen_addr	 c_listen[CONF_MAX_LISTEN];
 	int			 c_nlisten;
 	char			*c_user;
@@ -72,6 +79,8 @@ struct sockd_conf {
 };
 
 struct sockd_conf *conf_load(const char *);
+const char *conf_where(const struct sockd_conf *, enum conf_key, char *,
+	    size_t);
 void	conf_free(struct sockd_conf *);
 int	conf_uses_method(const struct sockd_conf *, uint8_t);
 const uint8_t *conf_methods(const struct sockd_conf *,

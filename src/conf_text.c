@@ -6,7 +6,8 @@
  * count is right.  Also: where each top-level section starts, since
  * libconfuse only knows where it ends; and what a truncated file left
  * open, since libconfuse takes the end of the file as the end of any
- * section or comment.  All pure but the file read.
+ * section or comment; a string that runs past its line; and the line
+ * where a top-level key is set.  All pure but the file read.
  */
 #include "config.h"
 
@@ -262,6 +263,41 @@ conf_empty_list(const char *buf, size_t len, const char *key, int mindepth)
 	return 0;
 }
 
+/* Does buf[i..] go on, blanks aside, as "=" or "+="? */
+static int
+assign_at(const char *buf, size_t len, size_t i)
+{
+	while (i < len && strchr(" \t\r", buf[i]) != NULL)
+		i++;
+	if (i < len && buf[i] == '+')
+		i++;
+	return i < len && buf[i] == '=';
+}
+
+/*
+ * The line where the (comment-blanked) text last sets the top-level key,
+ * "key = ...": libconfuse keeps the last one.  0 if it never does.
+ */
+int
+conf_key_line(const char *buf, size_t len, const char *key)
+{
+	size_t	 i;
+	int	 line = 1, depth = 0, found = 0;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '"' || buf[i] == '\'')
+			i = over_quoted(buf, len, i, &line);
+		else if (buf[i] == '\n')
+			line++;
+		else if (buf[i] == '{' || buf[i] == '}')
+			depth += buf[i] == '{' ? 1 : -1;
+		else if (depth == 0 && word_at(buf, len, i, key) &&
+		    assign_at(buf, len, i + strlen(key)))
+			found = line;
+	}
+	return found;
+}
+
 /* Where the outermost '{' still open was, and what it opened. */
 struct brace {
 	int	 b_depth;
@@ -297,11 +333,13 @@ conf_unclosed(const char *buf, size_t len, int *line)
 	for (i = 0; i < len; i = j) {
 		j = i + 1;
 		if (buf[i] == '"' || buf[i] == '\'') {
-			if ((j = close_quote(buf, len, i)) == len) {
+			/* no value spans lines: a quote missing, most likely */
+			if ((j = close_quote(buf, len, i)) == len ||
+			    memchr(buf + i, '\n', j - i) != NULL) {
 				*line = n;
 				return buf[i] == '"' ? "string not closed "
-				    "('\"' missing)" : "string not closed "
-				    "(\"'\" missing)";
+				    "on its line ('\"' missing)" : "string not "
+				    "closed on its line (\"'\" missing)";
 			}
 			j++;
 		} else if (comment_at(buf, len, i)) {
@@ -332,6 +370,7 @@ read_all(FILE *fp, size_t *lenp)
 	char	*buf = NULL, *n;
 	size_t	 size = 0, len = 0;
 
+	errno = 0;
 	do {
 		if (len == size) {
 			size = size == 0 ? 4096 : size * 2;
@@ -346,7 +385,8 @@ read_all(FILE *fp, size_t *lenp)
 		len += fread(buf + len, 1, size - len, fp);
 	} while (len == size && len <= CONF_MAX_SIZE && !ferror(fp));
 	if (ferror(fp) || len > CONF_MAX_SIZE) {
-		errno = ferror(fp) ? EIO : EFBIG;
+		/* fread() leaves read()'s errno: EISDIR for a directory */
+		errno = ferror(fp) ? (errno != 0 ? errno : EIO) : EFBIG;
 		free(buf);
 		return NULL;
 	}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,24 +93,27 @@ check_passwd(struct sockd_conf *c, int level)
 
 /* Started as root, sockd becomes neither uid 0 nor gid 0. */
 static int
-check_not_root(const char *file, const struct sockd_conf *c, uid_t uid,
-    gid_t gid)
+check_not_root(const struct sockd_conf *c, uid_t uid, gid_t gid)
 {
+	char	 at[PATH_MAX + 16];
+
 	if (geteuid() != 0)
 		return 0;
 	if (uid == 0) {
 		log_warnx("%s: user \"%s\" is root: sockd will not run as "
-		    "root", file, c->c_user);
+		    "root", conf_where(c, CK_USER, at, sizeof(at)), c->c_user);
 		return -1;
 	}
 	if (gid == 0 && c->c_group != NULL) {
 		log_warnx("%s: group \"%s\" is root: sockd will not run as "
-		    "group root", file, c->c_group);
+		    "group root", conf_where(c, CK_GROUP, at, sizeof(at)),
+		    c->c_group);
 		return -1;
 	}
 	if (gid == 0) {
 		log_warnx("%s: the group of user \"%s\" is root: sockd will "
-		    "not run as group root, set \"group\"", file, c->c_user);
+		    "not run as group root, set \"group\"", conf_where(c,
+		    CK_USER, at, sizeof(at)), c->c_user);
 		return -1;
 	}
 	return 0;
@@ -120,26 +124,30 @@ check_not_root(const char *file, const struct sockd_conf *c, uid_t uid,
  * fail after detaching otherwise.  Not root: a warning (nothing drops).
  */
 static int
-check_user(const char *file, const struct sockd_conf *c)
+check_user(const struct sockd_conf *c)
 {
+	char	 at[PATH_MAX + 16];
 	uid_t	 uid;
 	gid_t	 gid;
 
 	if (c->c_user == NULL)
 		return 0;
 	if (priv_lookup(c->c_user, c->c_group, &uid, &gid) == -1) {
+		/* the line of the name that is missing */
+		conf_where(c, getpwnam(c->c_user) == NULL ? CK_USER :
+		    CK_GROUP, at, sizeof(at));
 		if (geteuid() != 0) {
 			log_warnx("%s: started as root, sockd would not "
-			    "start", file);
+			    "start", at);
 			return 0;
 		}
 		log_warnx("%s: cannot become user \"%s\"%s%s%s: create the "
-		    "account, or set \"user\" and \"group\"", file,
+		    "account, or set \"user\" and \"group\"", at,
 		    c->c_user, c->c_group ? " (group \"" : "",
 		    c->c_group ? c->c_group : "", c->c_group ? "\")" : "");
 		return -1;
 	}
-	return check_not_root(file, c, uid, gid);
+	return check_not_root(c, uid, gid);
 }
 
 /*
@@ -150,20 +158,21 @@ static int
 check_only(const char *file, const char *query)
 {
 	struct sockd_conf	*c;
+	char			 at[PATH_MAX + 16];
 	int			 rc = 0;
 
 	if ((c = conf_load(file)) == NULL) {
 		fprintf(stderr, "%s: configuration has errors\n", file);
 		return query != NULL ? 2 : 1;
 	}
-	if (query == NULL && check_user(file, c) == -1) {
+	if (query == NULL && check_user(c) == -1) {
 		conf_free(c);
 		return 1;
 	}
 	if (query == NULL && check_passwd(c, LOG_WARNING) == -1) {
 		fprintf(stderr, "%s: cannot load the password file %s as "
-		    "user %s\n", file, c->c_passwd_file,
-		    c->c_user ? c->c_user : "root");
+		    "user %s\n", conf_where(c, CK_PASSWD_FILE, at, sizeof(at)),
+		    c->c_passwd_file, c->c_user ? c->c_user : "root");
 		conf_free(c);
 		return 1;
 	}
@@ -233,6 +242,7 @@ main(int argc, char *argv[])
 	const char		*file = DEFAULT_CONF, *query = NULL;
 	struct sockd_conf	*conf;
 	struct listeners	 listeners;
+	char			 at[PATH_MAX + 16];
 	int			 ch, foreground = 0, check = 0, rc;
 
 	while ((ch = getopt(argc, argv, "df:nq:v")) != -1) {
@@ -267,13 +277,14 @@ main(int argc, char *argv[])
 		fatalx("%s: configuration has errors", file);
 	/* until detached, errors go to the terminal (or the init script) */
 	log_setlevel(conf->c_log_level);
-	if (geteuid() == 0 && check_user(file, conf) == -1)
+	if (geteuid() == 0 && check_user(conf) == -1)
 		exit(1);
 	already_running(conf);
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
 	if (check_passwd(conf, LOG_ERR) == -1)
-		fatalx("cannot load the password file %s as user %s%s%s",
+		fatalx("%s: cannot load the password file %s as user %s%s%s",
+		    conf_where(conf, CK_PASSWD_FILE, at, sizeof(at)),
 		    conf->c_passwd_file, conf->c_user ? conf->c_user : "root",
 		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 	if (!foreground && conf->c_log_stderr)

@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +142,9 @@ static const struct bad_case bad[] = {
 	{ "log-level = \"loud\"\n", ":1:", "level" },
 	{ "socks4 = maybe\n", ":1:", "socks4" },
 	{ "workers = 1\nuser = \"x\"\nlisten = {\n", ":", "" },
-	{ "workers = 300\nmax-workers = 10\n", "", "max-workers" },
+	{ "max-workers = 10\nworkers = 300\n", ":2:", "max-workers" },
+	{ "max-spare-workers = 2\n\nmin-spare-workers = 3\n", ":3:",
+	    "min-spare-workers (3) is more than max-spare-workers (2)" },
 	{ "listener \"nope\" {}\n", ":1:", "ADDRESS:PORT" },
 	{ "\nlistener \"[::1]:80\" { methods = { \"gss\" } }\n", ":2:",
 	    "gss" },
@@ -157,7 +160,9 @@ static const struct bad_case bad[] = {
 	{ "workers = 2\n/* fix later\nsocks pass { to = \"0/0\" }\n", ":2:",
 	    "comment not closed ('*/' missing)" },
 	{ "\nlisten = { \"127.0.0.1:1080\",\n", ":2:", "list not closed" },
-	{ "user = \"nobody\ngroup = \"x\"\n", ":2:", "string not closed" },
+	/* a quote missing: at its line, not where the quotes pair up again */
+	{ "user = \"nobody\ngroup = \"x\"\n", ":1:",
+	    "string not closed on its line" },
 	/* no client could authenticate: every one would get 0xFF */
 	{ "workers = 2\nmethods = { }\n", ":2:",
 	    "methods: empty list: no client could authenticate" },
@@ -174,8 +179,8 @@ static const struct bad_case bad[] = {
 	/* a binary file's bytes come back escaped in the message */
 	{ "workers = 2\n\xff\xfe{ }\n", ":2:", "option '\\xff\\xfe'" },
 	/* sockd runs in /: a relative path would be looked up there */
-	{ "pidfile = \"run/sockd.pid\"\n", "", "must be an absolute path" },
-	{ "passwd-file = \"users\"\n", "", "must be an absolute path" },
+	{ "\npidfile = \"run/sockd.pid\"\n", ":2:", "must be an absolute path" },
+	{ "passwd-file = \"users\"\n", ":1:", "must be an absolute path" },
 	/* nowhere to listen */
 	{ "listen = { }\n", "", "no listen address and no listener" },
 };
@@ -251,9 +256,11 @@ static const struct unclosed_case unclosed[] = {
 	{ "u = \"a\\\"}\" x { }\n", NULL, 0 },
 	{ "u = 'it\\'s' x { }\n", NULL, 0 },
 	{ "u = \"a\\\\\" x { }\n", NULL, 0 },
-	{ "u = \"a\\\"\n", "string not closed ('\"'", 1 },
-	{ "u = 'a\n\nb\n", "string not closed (\"'\"", 1 },
-	{ "u = \"two\nlines\"\nx {\n", "section not closed", 3 },
+	{ "u = \"a\\\"\n", "string not closed on its line ('\"'", 1 },
+	{ "u = 'a\n\nb\n", "string not closed on its line (\"'\"", 1 },
+	{ "u = \"two\nlines\"\nx {\n", "string not closed on its line", 1 },
+	{ "a = 1\nu = \"x\" v = \"y\nw = \"z\"\n", "string not closed", 2 },
+	{ "u = \"a \\\" b\"\nx { }\n", NULL, 0 },
 	/* quotes in comments are text */
 	{ "# it's\nx { }\n", NULL, 0 },
 	{ "/* \" */ x { }\n", NULL, 0 },
@@ -478,7 +485,41 @@ END_TEST
 
 START_TEST(test_missing_file)
 {
+	size_t	 len;
+
 	ck_assert_ptr_null(conf_load("/nonexistent/sockd.conf"));
+	/* a directory says so, not "Input/output error" */
+	ck_assert_ptr_null(conf_read_text("/tmp", &len));
+	ck_assert_int_eq(errno, EISDIR);
+}
+END_TEST
+
+/* The line where a top-level key is set: the last time, not in a rule. */
+START_TEST(test_key_line)
+{
+	const char	*t = "workers = 2\n"
+	    "socks pass { user = { \"bob\" } }\n"
+	    "user = \"a\"   # one\n"
+	    "\"user\" = 1 usergroup = 2 user_x = 3\n"
+	    "group   +=\n"
+	    "  \"x\"\n"
+	    "user\t= \"b\"\n"
+	    "pidfile \"p\"\n";
+	struct sockd_conf *c;
+	char		 at[64];
+
+	ck_assert_int_eq(conf_key_line(t, strlen(t), "workers"), 1);
+	ck_assert_int_eq(conf_key_line(t, strlen(t), "user"), 7);
+	ck_assert_int_eq(conf_key_line(t, strlen(t), "group"), 5);
+	ck_assert_int_eq(conf_key_line(t, strlen(t), "pidfile"), 0);
+	ck_assert_int_eq(conf_key_line(t, strlen(t), "to"), 0);
+	c = load("\nuser = \"nobody\"\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(conf_where(c, CK_USER, at, sizeof(at)) +
+	    strlen(c->c_file), ":2");
+	ck_assert_str_eq(conf_where(c, CK_GROUP, at, sizeof(at)), c->c_file);
+	conf_free(c);
+	errors();
 }
 END_TEST
 
@@ -598,6 +639,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_key_line);
 	tcase_add_loop_test(tc, test_unclosed, 0,
 	    sizeof(unclosed) / sizeof(unclosed[0]));
 	tcase_add_test(tc, test_tricky_good);

@@ -612,7 +612,8 @@ static const struct line_case line_cases[] = {
 	/* values over several lines */
 	{ "socks pass {\n to = {\n \"10.0.0.0/8\",\n \"::1\"\n }\n}\n"
 	    "socks block { }\n", { 1, 7 } },
-	{ "socks pass { user = \"a\nb\" }\nsocks block { }\n", { 1, 3 } },
+	/* a quoted string ends on its line; an escaped quote does not end it */
+	{ "socks pass { user = \"a\\\"b\" }\n\nsocks block { }\n", { 1, 3 } },
 	/* several on a line, the same name closing on the same line */
 	{ "socks pass { } socks block { } socks pass { }\n", { 1, 1, 1 } },
 	{ "socks pass {\n} socks pass {\n}\n", { 1, 2 } },

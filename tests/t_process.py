@@ -140,7 +140,9 @@ nouser = Sockd("")
 with open(nouser.conf) as f:
     text = f.read()
 nouser.write_conf(re.sub(r'user = "[^"]*"', 'user = "no-such-user-x"', text))
+at = "%s:%d: " % (nouser.conf, text[:text.index('user = "')].count("\n") + 1)
 r = subprocess.run([SOCKD, "-n", "-f", nouser.conf], capture_output=True, text=True, timeout=10)
+check(at in r.stderr, "sockd -n: a missing user's message names the file and the line of user (%s)" % at)
 if os.geteuid() == 0:
     check(r.returncode == 1 and 'cannot become user "no-such-user-x"' in r.stderr,
           "sockd -n as root: a missing user is an error (%s)" % r.stderr.strip().splitlines()[-1:])
@@ -158,7 +160,8 @@ if os.geteuid() == 0:
         text = f.read()
     rootgrp.write_conf(re.sub(r'group = "[^"]*"', 'group = "root"', text))
     r = subprocess.run([SOCKD, "-n", "-f", rootgrp.conf], capture_output=True, text=True, timeout=10)
-    check(r.returncode == 1 and 'group "root" is root: sockd will not run as group root' in r.stderr,
+    at = "%s:%d: " % (rootgrp.conf, text[:text.index('group = "')].count("\n") + 1)
+    check(r.returncode == 1 and at + 'group "root" is root: sockd will not run as group root' in r.stderr,
           "sockd -n as root: group root is an error (%s)" % r.stderr.strip().splitlines()[-1:])
     r = subprocess.run([SOCKD, "-f", rootgrp.conf], capture_output=True, text=True, timeout=10)
     check(r.returncode == 1 and 'group "root" is root' in r.stderr,
