@@ -28,11 +28,12 @@
 
 #define DEFAULT_CONF	SYSCONFDIR "/sockd.conf"
 
+/* The usage, to stderr with exit 1; -h: to stdout with exit 0. */
 static void __attribute__((noreturn))
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: sockd [-dnv] [-f file] [-q query]\n");
-	exit(1);
+	fprintf(fp, "usage: sockd [-dhnv] [-f file] [-q query]\n");
+	exit(status);
 }
 
 /* check_passwd()'s child: load the file; why it could not, to fd. */
@@ -245,7 +246,7 @@ main(int argc, char *argv[])
 	char			 at[PATH_MAX + 16];
 	int			 ch, foreground = 0, check = 0, rc;
 
-	while ((ch = getopt(argc, argv, "df:nq:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:hnq:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			foreground = 1;
@@ -253,6 +254,8 @@ main(int argc, char *argv[])
 		case 'f':
 			file = optarg;
 			break;
+		case 'h':
+			usage(stdout, 0);
 		case 'n':
 			check = 1;
 			break;
@@ -264,11 +267,11 @@ main(int argc, char *argv[])
 			printf("sockd %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			usage();
+			usage(stderr, 1);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 1);
 	log_init("sockd", 1, LOG_DAEMON);
 	if (check)
 		return check_only(file, query);

@@ -53,15 +53,22 @@ struct pwfile {
 
 static volatile sig_atomic_t	 got_sig;
 
+/* The usage, to stderr with exit 2; -h: to stdout with exit 0. */
 static void __attribute__((noreturn))
-usage(void)
+usage_to(FILE *fp, int status)
 {
-	fprintf(stderr,
+	fprintf(fp,
 	    "usage: sockpasswd [-i] [-f file] [-m method] add user\n"
 	    "       sockpasswd [-f file] delete user\n"
 	    "       sockpasswd [-f file] list\n"
 	    "       sockpasswd [-i] [-f file] verify user\n");
-	exit(2);
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	usage_to(stderr, 2);
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -529,11 +536,13 @@ main(int argc, char *argv[])
 
 	memset(&pf, 0, sizeof(pf));
 	pf.pf_path = DEFAULT_PASSWD;
-	while ((ch = getopt(argc, argv, "f:im:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:him:")) != -1) {
 		switch (ch) {
 		case 'f':
 			pf.pf_path = optarg;
 			break;
+		case 'h':
+			usage_to(stdout, 0);
 		case 'i':
 			from_stdin = 1;
 			break;

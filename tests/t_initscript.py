@@ -38,6 +38,16 @@ check(daemon and os.access(daemon, os.X_OK) and script and os.access(script, os.
       "sockd and the init script are executable")
 if not (daemon and script and conf_inst):
     finish()
+etc = os.path.dirname(conf_inst)[len(dest):]
+text = open(conf_inst).read()
+check('passwd-file = "%s/sockd.passwd"' % etc in text and "sockd -d -f %s/sockd.conf" % etc in text
+      and "-f etc/sockd.conf" not in text, "the installed sockd.conf names this build's paths (%s)" % etc)
+r = subprocess.run([daemon, "-h"], capture_output=True, text=True, timeout=10)
+check(r.returncode == 0 and r.stdout.startswith("usage: sockd "), "sockd -h: the usage on stdout, exit 0")
+r = subprocess.run([daemon, "-Z"], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "usage: sockd " in r.stderr, "sockd -Z: the usage on stderr, exit 1")
+r = subprocess.run([find("sockpasswd"), "-h"], capture_output=True, text=True, timeout=10)
+check(r.returncode == 0 and r.stdout.startswith("usage: sockpasswd "), "sockpasswd -h: the usage, exit 0")
 with open(conf_inst, "a") as f:
     f.write("# edited by the admin\n")
 r = make_install()
