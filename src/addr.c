@@ -322,6 +322,28 @@ cidr_match(const struct cidr *c, const struct sockaddr *sa)
 	return 1;
 }
 
+/*
+ * Clear the bits of c's address past its prefix: whether any were set
+ * ("10.0.0.1/8" is 10.0.0.0/8, which it matches anyway).
+ */
+int
+cidr_clear_host(struct cidr *c)
+{
+	int	 i, bits, set = 0, n = c->c_family == AF_INET ? 4 : 16;
+	uint8_t	 mask;
+
+	if (c->c_family == AF_UNSPEC)
+		return 0;
+	for (i = 0; i < n; i++) {
+		bits = c->c_prefix - 8 * i;
+		mask = bits >= 8 ? 0xff : bits <= 0 ? 0 :
+		    (uint8_t)(0xff << (8 - bits));
+		set |= (c->c_addr[i] & ~mask) != 0;
+		c->c_addr[i] &= mask;
+	}
+	return set;
+}
+
 char *
 cidr_ntop(const struct cidr *c, char *buf, size_t len)
 {

@@ -35,5 +35,6 @@ int	addr_is_nowhere(const struct sockaddr *);
 int	cidr_parse(const char *, struct cidr *);
 int	cidr_match(const struct cidr *, const struct sockaddr *);
 char	*cidr_ntop(const struct cidr *, char *, size_t);
+int	cidr_clear_host(struct cidr *);
 
 #endif

@@ -104,6 +104,30 @@ rule_key(const char *name)
 }
 
 /*
+ * A block with host bits set ("10.0.0.1/8") means the whole block: a
+ * warning naming file and line, in case a host (/32) was meant.  Once
+ * per value: libconfuse may validate a list's last value twice.
+ */
+static void
+warn_host_bits(cfg_t *sec, const cfg_opt_t *opt, const char *s)
+{
+	static const cfg_opt_t	*last_opt;
+	static unsigned int	 last_n;
+	struct cidr		 c;
+	char			 buf[INET6_ADDRSTRLEN + 8];
+
+	if (opt == last_opt && cfg_opt_size((cfg_opt_t *)opt) == last_n)
+		return;
+	last_opt = opt;
+	last_n = cfg_opt_size((cfg_opt_t *)opt);
+	if (strchr(s, '/') != NULL && cidr_parse(s, &c) == 0 &&
+	    cidr_clear_host(&c))
+		cfg_error(sec, "warning: %s: '%s' has host bits set: it is "
+		    "the block %s", opt->name, s, cidr_ntop(&c, buf,
+		    sizeof(buf)));
+}
+
+/*
  * Each value of one key, as it is read (libconfuse calls this once per
  * value, the new one last): a scratch rule takes it.
  */
@@ -126,6 +150,8 @@ validate_key(cfg_t *sec, cfg_opt_t *opt)
 	if ((rc = k->k_add(&r, cfg_opt_getnstr(opt, n - 1))) == -1)
 		cfg_error(sec, "%s: '%s' is not %s", k->k_name,
 		    cfg_opt_getnstr(opt, n - 1), k->k_want);
+	else if (k->k_add == rule_add_from || k->k_add == rule_add_to)
+		warn_host_bits(sec, opt, cfg_opt_getnstr(opt, n - 1));
 	rule_clear(&r);
 	return rc;
 }

@@ -447,6 +447,36 @@ START_TEST(test_cidr_bad)
 }
 END_TEST
 
+/* Host bits past the prefix: cleared, and said to have been set. */
+START_TEST(test_cidr_host_bits)
+{
+	static const struct {
+		const char	*in, *out;
+		int		 set;
+	} t[] = {
+		{ "10.0.0.1/8", "10.0.0.0/8", 1 },
+		{ "10.0.0.0/8", "10.0.0.0/8", 0 },
+		{ "192.168.1.129/25", "192.168.1.128/25", 1 },
+		{ "192.168.1.128/25", "192.168.1.128/25", 0 },
+		{ "10.1.2.3", "10.1.2.3/32", 0 },
+		{ "10.1.2.3/0", "0.0.0.0/0", 1 },
+		{ "2001:db8::1/32", "2001:db8::/32", 1 },
+		{ "2001:db8:8000::/33", "2001:db8:8000::/33", 0 },
+		{ "::1", "::1/128", 0 },
+		{ "0/0", "0/0", 0 },
+	};
+	struct cidr	 c;
+	char		 buf[64];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(cidr_parse(t[i].in, &c), 0);
+		ck_assert_msg(cidr_clear_host(&c) == t[i].set, "%s", t[i].in);
+		ck_assert_str_eq(cidr_ntop(&c, buf, sizeof(buf)), t[i].out);
+	}
+}
+END_TEST
+
 /* Destinations that are no one host, and the hosts next to them. */
 /* socks_addr_str(): a name that looks like an IPv6 address is bracketed. */
 START_TEST(test_addr_str)
@@ -606,6 +636,7 @@ proto_suite(void)
 	tc = tcase_create("addresses");
 	tcase_add_loop_test(tc, test_cidr, 0, sizeof(cidrs) / sizeof(cidrs[0]));
 	tcase_add_test(tc, test_cidr_bad);
+	tcase_add_test(tc, test_cidr_host_bits);
 	tcase_add_test(tc, test_nowhere);
 	tcase_add_test(tc, test_addr_str);
 	tcase_add_test(tc, test_reaches);

@@ -210,6 +210,17 @@ line = open(sdl.conf).read().split("\n").index("socks block {") + 1
 check(rc == 0 and "sockd.conf:%d: log on a block rule does nothing" % line in out,
       "sockd -n: a block rule's log does nothing, with file and line (%d)" % line)
 
+# A block with host bits set means the whole block: -n warns, once, with
+# file and line, and the file is still good.
+sdh = Sockd("", rules='client pass { from = { "127.0.0.1", "10.0.0.1/8" } }\n'
+            'socks pass {\n to = "2001:db8::1/32"\n}\n')
+rc, out = sdh.check_conf()
+line = open(sdh.conf).read().split("\n").index('socks pass {') + 1
+w1 = "sockd.conf:%d: warning: from: '10.0.0.1/8' has host bits set: it is the block 10.0.0.0/8" % (line - 1)
+w2 = "sockd.conf:%d: warning: to: '2001:db8::1/32' has host bits set: it is the block 2001:db8::/32" % (line + 1)
+check(rc == 0 and out.count(w1) == 1 and out.count(w2) == 1,
+      "sockd -n: host bits set in a block are a warning with file and line, once each")
+
 sd1 = Sockd("", rules='client pass { from = "127.0.0.1" }\n').start()
 s, rep = s5_connect(sd1.port, "127.0.0.1", echo.port)
 check(rep is not None and rep[0] == 2, "no socks rules: REP 0x02")
