@@ -63,10 +63,10 @@ bind_expected(struct session *s, struct addrinfo **res)
 		return -1;
 	}
 	if (bind_filter(s, *res) > 0) {
-		session_addr_blocks(s, 0);
+		session_addr_blocks(s, AB_EVENT);
 		return 0;
 	}
-	session_addr_blocks(s, 1);
+	session_addr_blocks(s, AB_END);
 	freeaddrinfo(*res);
 	*res = NULL;
 	session_why(s, "BIND: every address of the name is blocked");

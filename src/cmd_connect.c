@@ -63,16 +63,17 @@ cmd_connect(struct session *s)
 
 	deadline = now_ms() + s->s_conf->c_connect_timeout * 1000LL;
 	connect_dst(&s->s_dst, deadline, connect_filter, &ca, &cr);
-	/* blocks that left nothing to try end it; else they were events */
-	session_addr_blocks(s, cr.cr_fd == -1 && !ca.ca_looped &&
-	    cr.cr_rep == S5_REP_NOTALLOWED);
 	memcpy(&s->s_peer, &cr.cr_peer, sizeof(s->s_peer));
 	addr_unmap(&s->s_peer);		/* logged as it was reached */
 	if (cr.cr_fd == -1) {
+		/* the rules left nothing to try: that is the reason */
+		if (cr.cr_tried == 0 && cr.cr_nowhere == 0 && !ca.ca_looped)
+			session_addr_blocks(s, AB_END);
 		/* only this proxy's addresses were left to try */
 		if (ca.ca_looped && cr.cr_rep == S5_REP_NOTALLOWED)
 			session_why(s, LOOP_WHY);
 		session_why(s, "connect failed: %s", cr.cr_why);
+		session_addr_blocks(s, AB_ALSO);
 		session_reply(s, cr.cr_rep, NULL);
 		return;
 	}
@@ -83,9 +84,11 @@ cmd_connect(struct session *s)
 	if (connect_loops(s, (struct sockaddr *)&s->s_peer,
 	    (struct sockaddr *)&bnd)) {
 		session_why(s, LOOP_WHY);
+		session_addr_blocks(s, AB_ALSO);
 		session_reply(s, S5_REP_NOTALLOWED, NULL);
 		return;
 	}
+	session_addr_blocks(s, AB_EVENT);
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&bnd) == -1)
 		return;
 	session_relay(s);

@@ -106,25 +106,29 @@ rule_key(const char *name)
 /*
  * A block with host bits set ("10.0.0.1/8") means the whole block: a
  * warning naming file and line, in case a host (/32) was meant.  Once
- * per value: libconfuse may validate a list's last value twice.
+ * per value: libconfuse validates a list's last value again at its '}'
+ * (the same option, count and value, in a row).
  */
 static void
-warn_host_bits(cfg_t *sec, const cfg_opt_t *opt, const char *s)
+warn_host_bits(cfg_t *sec, cfg_opt_t *opt, const char *s)
 {
-	static const cfg_opt_t	*last_opt;
-	static unsigned int	 last_n;
-	struct cidr		 c;
-	char			 buf[INET6_ADDRSTRLEN + 8];
+	struct cidr	 c;
+	char		 buf[INET6_ADDRSTRLEN + 8];
+	unsigned int	 n = cfg_opt_size(opt);
 
-	if (opt == last_opt && cfg_opt_size((cfg_opt_t *)opt) == last_n)
+	if (strchr(s, '/') == NULL || cidr_parse(s, &c) == -1 ||
+	    !cidr_clear_host(&c))
 		return;
-	last_opt = opt;
-	last_n = cfg_opt_size((cfg_opt_t *)opt);
-	if (strchr(s, '/') != NULL && cidr_parse(s, &c) == 0 &&
-	    cidr_clear_host(&c))
-		cfg_error(sec, "warning: %s: '%s' has host bits set: it is "
-		    "the block %s", opt->name, s, cidr_ntop(&c, buf,
-		    sizeof(buf)));
+	if (cur != NULL && cur->rl_warn_opt == opt && cur->rl_warn_n == n &&
+	    strcmp(cur->rl_warn_val, s) == 0)
+		return;
+	if (cur != NULL) {
+		cur->rl_warn_opt = opt;
+		cur->rl_warn_n = n;
+		snprintf(cur->rl_warn_val, sizeof(cur->rl_warn_val), "%s", s);
+	}
+	cfg_error(sec, "warning: %s: '%s' has host bits set: it is the block "
+	    "%s", opt->name, s, cidr_ntop(&c, buf, sizeof(buf)));
 }
 
 /*

@@ -13,6 +13,10 @@ struct rule_lists {
 	int			 rl_n[2];
 	struct conf_span	*rl_spans;	/* the file's sections */
 	int			 rl_nspans;
+	/* the value last warned about, for libconfuse's second look */
+	const void		*rl_warn_opt;
+	unsigned int		 rl_warn_n;
+	char			 rl_warn_val[64];
 };
 
 extern cfg_opt_t conf_client_rule_opts[];

@@ -263,11 +263,11 @@ conf_empty_list(const char *buf, size_t len, const char *key, int mindepth)
 	return 0;
 }
 
-/* Does buf[i..] go on, blanks aside, as "=" or "+="? */
+/* Does buf[i..] go on, blanks and newlines aside, as "=" or "+="? */
 static int
 assign_at(const char *buf, size_t len, size_t i)
 {
-	while (i < len && strchr(" \t\r", buf[i]) != NULL)
+	while (i < len && strchr(" \t\r\n", buf[i]) != NULL)
 		i++;
 	if (i < len && buf[i] == '+')
 		i++;
@@ -276,15 +276,20 @@ assign_at(const char *buf, size_t len, size_t i)
 
 /*
  * The line where the (comment-blanked) text last sets the top-level key,
- * "key = ...": libconfuse keeps the last one.  0 if it never does.
+ * "key = ..." or "\"key\" = ...": libconfuse keeps the last one.  0 if it
+ * never does.
  */
 int
 conf_key_line(const char *buf, size_t len, const char *key)
 {
-	size_t	 i;
+	size_t	 i, j;
 	int	 line = 1, depth = 0, found = 0;
 
 	for (i = 0; i < len; i++) {
+		if ((buf[i] == '"' || buf[i] == '\'') && depth == 0 &&
+		    (j = quoted_key_at(buf, len, i, key)) != 0 &&
+		    assign_at(buf, len, j))
+			found = line;
 		if (buf[i] == '"' || buf[i] == '\'')
 			i = over_quoted(buf, len, i, &line);
 		else if (buf[i] == '\n')

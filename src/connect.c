@@ -158,11 +158,12 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
     void *arg, struct connect_result *cr)
 {
 	struct addrinfo	*ai;
-	int		 err = EHOSTUNREACH, tried = 0;
+	int		 err = EHOSTUNREACH;
 
 	for (ai = res; ai != NULL && ms_left(deadline) > 0; ai = ai->ai_next) {
 		memcpy(&cr->cr_peer, ai->ai_addr, ai->ai_addrlen);
 		if (addr_is_nowhere(ai->ai_addr)) {
+			cr->cr_nowhere++;
 			cr->cr_rep = S5_REP_NOTALLOWED;
 			cr->cr_why = "unspecified destination address "
 			    "(this host)";
@@ -173,14 +174,14 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
 			cr->cr_why = "resolved address not allowed";
 			continue;
 		}
-		tried++;
+		cr->cr_tried++;
 		if ((cr->cr_fd = connect_one(ai, share_of(ai, deadline),
 		    &err)) != -1) {
 			cr->cr_rep = S5_REP_OK;
 			return;
 		}
 	}
-	if (tried == 0 && cr->cr_rep == S5_REP_NOTALLOWED)
+	if (cr->cr_tried == 0 && cr->cr_rep == S5_REP_NOTALLOWED)
 		return;
 	if (ai != NULL)
 		err = ETIMEDOUT;	/* the deadline cut the list short */

@@ -13,6 +13,8 @@ struct connect_result {
 	int			 cr_errno;
 	const char		*cr_why;
 	struct sockaddr_storage	 cr_peer;	/* the address tried last */
+	int			 cr_tried;	/* connect()s made */
+	int			 cr_nowhere;	/* 0.0.0.0 or :: skipped */
 };
 
 struct addrinfo;

@@ -99,13 +99,8 @@ log_settag(const char *tag)
 	log_tag = tag;
 }
 
-/*
- * Whether the syslog socket takes datagrams now.  Without one (a container
- * with no syslog daemon), syslog(3) drops every line without a word, so
- * the daemon says so while it still has a terminal.  -1 with errno if not.
- */
-int
-log_syslog_reachable(void)
+static int
+syslog_connect(int type)
 {
 	struct sockaddr_un	 sun;
 	int			 fd, rc, saved;
@@ -113,13 +108,30 @@ log_syslog_reachable(void)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", _PATH_LOG);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return rc;
+}
+
+/*
+ * Whether the syslog socket takes lines now: datagrams, or a stream as
+ * syslog(3) tries next (syslog-ng's unix-stream).  Without one (a
+ * container with no syslog daemon), syslog(3) drops every line without
+ * a word, so the daemon says so while it still has a terminal.  -1 with
+ * errno if not.
+ */
+int
+log_syslog_reachable(void)
+{
+	if (syslog_connect(SOCK_DGRAM) == 0)
+		return 0;
+	if (errno != EPROTOTYPE)
+		return -1;
+	return syslog_connect(SOCK_STREAM);
 }
 
 static void

@@ -301,15 +301,15 @@ session_addr_filter(const struct sockaddr *sa, void *arg)
 }
 
 /*
- * After a name's addresses were filtered: when the blocks ended the
- * session (none was left to try), its line says so; otherwise they were
- * events of a session that went on, with a notice line of their own.
+ * After a name's addresses were filtered and tried (how: AB_*): blocks
+ * that ended the session go in its line, at notice, as its reason or as
+ * a second one; blocks in a session that goes on get a line of their own.
  */
 void
-session_addr_blocks(struct session *s, int ended)
+session_addr_blocks(struct session *s, int how)
 {
 	char	 what[INET6_ADDRSTRLEN + 64], a[INET6_ADDRSTRLEN];
-	char	 more[40] = "";
+	char	 more[40] = "", ref[RULE_REFLEN];
 
 	if (s->s_addr_blocks == 0)
 		return;
@@ -318,10 +318,15 @@ session_addr_blocks(struct session *s, int ended)
 		    s->s_addr_blocks - 1);
 	snprintf(what, sizeof(what), " resolved=%s%s", addr_ntop_host(
 	    (struct sockaddr *)&s->s_addr_blocked, a, sizeof(a)), more);
-	if (ended)
+	if (how == AB_END)
 		session_blocked(s, "", s->s_addr_rule, what);
-	else
+	else if (how == AB_EVENT)
 		log_block(s, s->s_cmd, s->s_addr_rule, what);
+	else {
+		session_why_also(s, "also blocked by %s%s", rule_ref(
+		    RULESET_SOCKS, s->s_addr_rule, ref, sizeof(ref)), what);
+		s->s_notice = 1;
+	}
 	s->s_addr_blocks = 0;
 }
 

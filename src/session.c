@@ -65,6 +65,22 @@ session_why(struct session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A second cause of the same end, after the first: "first; second". */
+void
+session_why_also(struct session *s, const char *fmt, ...)
+{
+	size_t	 n = strlen(s->s_why);
+	va_list	 ap;
+
+	if (n > 0 && n + 2 < sizeof(s->s_why)) {
+		memcpy(s->s_why + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s->s_why + n, sizeof(s->s_why) - n, fmt, ap);
+	va_end(ap);
+}
+
 int
 session_send(struct session *s, const void *buf, size_t len)
 {

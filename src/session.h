@@ -80,6 +80,8 @@ void	session_init(struct session *, const struct sockd_conf *, int,
 void	session_run(struct session *);
 void	session_why(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	session_why_also(struct session *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 int	session_send(struct session *, const void *, size_t);
 int	session_reply(struct session *, uint8_t, const struct sockaddr *);
 void	session_relay(struct session *);
@@ -102,6 +104,9 @@ int	session_source_allowed(struct session *,
 int	session_allowed(struct session *);
 int	session_addr_filter(const struct sockaddr *, void *);
 void	session_addr_blocks(struct session *, int);
+#define AB_EVENT	0	/* the session goes on: a line of their own */
+#define AB_END		1	/* they alone ended it: its line says so */
+#define AB_ALSO		2	/* it ended for another reason as well */
 int	session_reply_allowed(struct session *, int, const struct sockaddr *);
 int	session_udp_dst_allowed(struct session *, const struct socks_addr *,
 	    const struct sockaddr *);

@@ -513,6 +513,10 @@ START_TEST(test_key_line)
 	ck_assert_int_eq(conf_key_line(t, strlen(t), "group"), 5);
 	ck_assert_int_eq(conf_key_line(t, strlen(t), "pidfile"), 0);
 	ck_assert_int_eq(conf_key_line(t, strlen(t), "to"), 0);
+	t = "workers\n  = 2\nx { workers = 4 }\n";
+	ck_assert_int_eq(conf_key_line(t, strlen(t), "workers"), 1);
+	t = "workers = 2\n\"workers\"\n += 3\nx { \"workers\" = 4 }\n";
+	ck_assert_int_eq(conf_key_line(t, strlen(t), "workers"), 2);
 	c = load("\nuser = \"nobody\"\n");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(conf_where(c, CK_USER, at, sizeof(at)) +

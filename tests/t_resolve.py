@@ -11,6 +11,7 @@ The daemon runs in its own mount namespace with a resolv.conf and a
 hosts file bound over /etc's, which takes root: elsewhere the test is
 skipped."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -179,5 +180,52 @@ rc = sd.stop(timeout=15)
 check(rc == 0 and time.time() - t <= 8,
       "SIGTERM during a hung lookup: exit status %s in %.2f s" % (rc, time.time() - t))
 s.close()
+
+# A name with a blocked address: one line a session.  two.test is
+# 127.0.0.2 (blocked) and 127.0.0.3.
+closed = free_port()
+shut = closed + 1 if closed < 65535 else closed - 1
+sdb = Sockd("connect-timeout = 2\n", workers=1, wrapper=wrapper, rules=
+            'client pass { from = "127.0.0.0/8" }\n'
+            'socks block { to = "127.0.0.2" }\n'
+            'socks block { to = "127.0.0.3" port = "%d" }\n'
+            'socks pass { to = "0/0" }\n' % shut).start()
+
+
+def lines_of(line):
+    m = re.search(r"session ([0-9a-f]{16}):", line)
+    return [l for l in sdb.logtext().splitlines() if m and "session %s:" % m.group(1) in l]
+
+
+# The other address refuses: both causes in the one line.
+s, rep = s5_connect(sdb.port, "two.test", closed)
+s.close()
+check(rep is not None and rep[0] == 0x05, "blocked address, then a refusal: REP 0x05")
+line = sdb.session_line("target=two.test:%d connected=" % closed)
+check(re.search(r'end="connect failed: Connection refused; also blocked by socks rule #1 '
+                r'\([^)]*\) resolved=127\.0\.0\.2"', line) and len(lines_of(line)) == 1,
+      "  ... one line with both causes: %s" % line[line.find("end="):])
+# The other address connects: the block is a line of its own.
+o = socket.socket()
+o.bind(("127.0.0.3", 0))
+o.listen(4)
+oport = o.getsockname()[1]
+s, rep = s5_connect(sdb.port, "two.test", oport)
+check(rep is not None and rep[0] == 0, "blocked address, then one that connects: REP 0")
+s.close()
+o.accept()[0].close()
+o.close()
+line = sdb.session_line("target=two.test:%d connected=" % oport)
+own = lines_of(line)
+check(len(own) == 2 and any("blocked client=" in l and "resolved=127.0.0.2 by socks rule #1" in l for l in own),
+      "  ... the session line, and the block's own line (%d lines)" % len(own))
+# Every address blocked: the block is the session's end.
+s, rep = s5_connect(sdb.port, "two.test", shut)
+s.close()
+line = sdb.session_line("target=two.test:%d connected=" % shut)
+check(rep is not None and rep[0] == 2 and len(lines_of(line)) == 1 and
+      re.search(r'end="blocked by socks rule #1 \([^)]*\) resolved=127\.0\.0\.2 \(and 1 more\)"', line),
+      "every address blocked: REP 0x02, one line: %s" % line[line.find("end="):])
+sdb.stop()
 dns.stop = True
 finish()

@@ -213,13 +213,18 @@ check(rc == 0 and "sockd.conf:%d: log on a block rule does nothing" % line in ou
 # A block with host bits set means the whole block: -n warns, once, with
 # file and line, and the file is still good.
 sdh = Sockd("", rules='client pass { from = { "127.0.0.1", "10.0.0.1/8" } }\n'
-            'socks pass {\n to = "2001:db8::1/32"\n}\n')
+            'socks pass {\n to = "2001:db8::1/32"\n}\n'
+            'socks block { to = 1.2.3.4/24 }\nsocks block { to = 5.6.7.8/24 }\n'
+            'socks block { to = 9.9.9.9/24 }\n')
 rc, out = sdh.check_conf()
 line = open(sdh.conf).read().split("\n").index('socks pass {') + 1
 w1 = "sockd.conf:%d: warning: from: '10.0.0.1/8' has host bits set: it is the block 10.0.0.0/8" % (line - 1)
 w2 = "sockd.conf:%d: warning: to: '2001:db8::1/32' has host bits set: it is the block 2001:db8::/32" % (line + 1)
 check(rc == 0 and out.count(w1) == 1 and out.count(w2) == 1,
       "sockd -n: host bits set in a block are a warning with file and line, once each")
+check(all(out.count("sockd.conf:%d: warning: to: '%s/24'" % (line + 3 + i, a)) == 1
+          for i, a in enumerate(("1.2.3.4", "5.6.7.8", "9.9.9.9"))),
+      "  ... in one-value sections in a row too, each once")
 
 sd1 = Sockd("", rules='client pass { from = "127.0.0.1" }\n').start()
 s, rep = s5_connect(sd1.port, "127.0.0.1", echo.port)

@@ -112,4 +112,19 @@ check(pid is not None and ppid == pid, "PID is a worker of the master %s (its pa
 check(any(re.search(r"sockd\[%d\]: .*started" % pid, l) for l in lines),
       "the master's start line reached syslog too")
 stop(pid)
+
+# A stream socket at /dev/log (syslog-ng's unix-stream), which syslog(3)
+# uses when a datagram is refused: no warning either.
+log.close()
+os.unlink(os.path.join(dev, "log"))
+slog = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+slog.bind(os.path.join(dev, "log"))
+os.chmod(os.path.join(dev, "log"), 0o666)
+slog.listen(64)
+sd = Sockd("", workers=1)
+rc, err, pid = daemon(sd, wrapper)
+check(rc == 0 and pid and WARNING not in err,
+      "a stream syslog socket at /dev/log: started, no warning (%r)" % err.strip())
+stop(pid)
+slog.close()
 finish()
