@@ -22,6 +22,10 @@
 #include "proto.h"
 #include "session.h"
 
+#ifndef POLLRDHUP
+#define POLLRDHUP	0	/* not Linux: POLLHUP still tells a close */
+#endif
+
 #define BW_CLIENT	(-1)	/* the client closed or failed: no reply */
 #define BW_FAIL		(-2)	/* reply with bw_rep */
 
@@ -162,12 +166,21 @@ bind_open(struct session *s, const struct addrinfo *exp)
 	return fd;
 }
 
-/* The client spoke while we wait: keep its bytes for the relay. */
+/*
+ * The client spoke while we wait: keep its bytes for the relay.  With
+ * the buffer full only its end is watched (POLLRDHUP): it ends the BIND.
+ */
 static int
-bind_client_read(struct session *s)
+bind_client_read(struct session *s, short revents)
 {
 	ssize_t	 n;
 
+	if (s->s_len == s->s_bufsize) {
+		session_why(s, revents & POLLERR ? "client read error while "
+		    "waiting for the BIND connection" : "client closed while "
+		    "waiting for the BIND connection");
+		return -1;
+	}
 	n = read(s->s_cfd, s->s_buf + s->s_len, s->s_bufsize - s->s_len);
 	if (n > 0) {
 		s->s_len += n;
@@ -183,18 +196,20 @@ bind_client_read(struct session *s)
 
 /*
  * Wait for one connection until the deadline, watching the client:
- * the accepted fd, BW_CLIENT or BW_FAIL (*rep set).
+ * the accepted fd (its peer in s_peer), BW_CLIENT or BW_FAIL (*rep set).
  */
 static int
 bind_wait(struct session *s, int lfd, int64_t deadline, uint8_t *rep)
 {
 	struct pollfd	 pfd[2];
+	socklen_t	 sl;
 	int		 n, fd;
 
 	for (;;) {
 		pfd[0].fd = lfd;
-		pfd[1].fd = s->s_len < s->s_bufsize ? s->s_cfd : -1;
-		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = s->s_cfd;
+		pfd[1].events = s->s_len < s->s_bufsize ? POLLIN : POLLRDHUP;
 		n = netio_poll(pfd, 2, ms_left(deadline));
 		if (n == -1 && errno == EINTR) {
 			if (s->s_on_signal != NULL && s->s_on_signal() == -1) {
@@ -214,11 +229,15 @@ bind_wait(struct session *s, int lfd, int64_t deadline, uint8_t *rep)
 			session_why(s, "BIND: no connection within bind-timeout");
 			return BW_FAIL;
 		}
-		if (pfd[1].revents != 0 && bind_client_read(s) == -1)
+		if (pfd[1].revents != 0 &&
+		    bind_client_read(s, pfd[1].revents) == -1)
 			return BW_CLIENT;
 		if (pfd[0].revents == 0)
 			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* asked for its address, a peer already reset is ECONNABORTED */
+		sl = sizeof(s->s_peer);
+		fd = accept4(lfd, (struct sockaddr *)&s->s_peer, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd != -1)
 			return fd;
 		if (errno != EAGAIN && errno != ECONNABORTED && errno != EINTR) {
@@ -255,7 +274,6 @@ static int
 bind_accept(struct session *s, int lfd, const struct addrinfo *exp)
 {
 	int64_t		 deadline;
-	socklen_t	 sl = sizeof(s->s_peer);
 	uint8_t		 rep;
 	int		 fd;
 
@@ -267,7 +285,6 @@ bind_accept(struct session *s, int lfd, const struct addrinfo *exp)
 		session_reply(s, rep, NULL);
 		return -1;
 	}
-	getpeername(fd, (struct sockaddr *)&s->s_peer, &sl);
 	addr_unmap(&s->s_peer);
 	if (bind_peer_ok(s, exp, (struct sockaddr *)&s->s_peer) == -1) {
 		close(fd);

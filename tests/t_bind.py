@@ -4,6 +4,7 @@
 control connection closing while waiting, IPv6, names, `external`."""
 import re
 import socket
+import struct
 import time
 
 from harness import *
@@ -156,6 +157,40 @@ if r:
     check(recv_exact(c, 9) == b"v4 remote", "SOCKS4 BIND on [::1]: data flows")
     r.close()
 c.close()
+
+# A remote that connects and resets before the worker accepts it: the
+# second reply still names it (it got 0x02 "connection from -, not
+# DST.ADDR", or for DST 0.0.0.0 0x00 with 0.0.0.0:0), then the reset.
+for dst in ("127.0.0.1", "0.0.0.0"):
+    c, rep1 = bind_session(sd.port, dst, 0)
+    r = remote_connect("127.0.0.1", rep1[2])
+    rport = r.getsockname()[1]
+    r.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    r.close()
+    rep2 = s5_reply(c)
+    check(rep2 is not None and rep2[0] == 0 and rep2[1] == "127.0.0.1" and rep2[2] == rport,
+          "DST %s, a remote reset before accept: the second reply names it (%r)" % (dst, rep2))
+    check(recv_all(c, 2) == b"", "  ... then the control connection ends")
+    c.close()
+    l = sd.session_line("connected=127.0.0.1:%d " % rport)
+    check("reply=0x00" in l and "Connection reset by peer" in l, "  ... and the line says so: %s"
+          % l[l.find("reply="):])
+
+# A client that filled the worker's buffer while waiting, then closed:
+# the BIND ends at once, its port closed (it waited for bind-timeout).
+c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
+c.sendall(b"x" * 100000)
+c.close()
+t0 = time.time()
+l = sd.session_line("target=127.0.0.1:0 connected=- reply=0x00(succeeded) bytes_out=0", 5)
+check("client closed while waiting for the BIND connection" in l and time.time() - t0 < 1.5,
+      "client gone with a full buffer: ends at once (%.1f s): %s" % (time.time() - t0, l[l.find("end="):]))
+try:
+    remote_connect(rep1[1], rep1[2]).close()
+    refused = False
+except OSError:
+    refused = True
+check(refused, "  ... and the BIND port is closed")
 
 # No remote within bind-timeout: REP 0x06 after ~2 s.
 t0 = time.time()
