@@ -91,8 +91,10 @@ session_send(struct session *s, const void *buf, size_t len)
 		s->s_answered = 1;
 		return 0;
 	}
-	session_why(s, rc == NETIO_TIMEOUT ? "timeout writing to client" :
-	    "client write error");
+	if (rc == NETIO_TIMEOUT)
+		session_why(s, "timeout writing to client");
+	else
+		session_why(s, "client write error: %s", strerror(errno));
 	return -1;
 }
 
