@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,35 +235,6 @@ empty_list_at(const char *buf, size_t len, size_t i)
 	return *want == '\0';
 }
 
-/*
- * The line of the first "key = { }" (the list set to empty) in the
- * comment-blanked text, inside at least mindepth braces (0: anywhere, 1:
- * in a section); 0 if there is none.
- */
-int
-conf_empty_list(const char *buf, size_t len, const char *key, int mindepth)
-{
-	size_t	 i, j;
-	int	 line = 1, depth = 0;
-
-	for (i = 0; i < len; i++) {
-		if ((buf[i] == '"' || buf[i] == '\'') && depth >= mindepth &&
-		    (j = quoted_key_at(buf, len, i, key)) != 0 &&
-		    empty_list_at(buf, len, j))
-			return line;
-		if (buf[i] == '"' || buf[i] == '\'')
-			i = over_quoted(buf, len, i, &line);
-		else if (buf[i] == '\n')
-			line++;
-		else if (buf[i] == '{' || buf[i] == '}')
-			depth += buf[i] == '{' ? 1 : -1;
-		else if (depth >= mindepth && word_at(buf, len, i, key) &&
-		    empty_list_at(buf, len, i + strlen(key)))
-			return line;
-	}
-	return 0;
-}
-
 /* Does buf[i..] go on, blanks and newlines aside, as "=" or "+="? */
 static int
 assign_at(const char *buf, size_t len, size_t i)
@@ -275,6 +247,52 @@ assign_at(const char *buf, size_t len, size_t i)
 }
 
 /*
+ * Walk the (comment-blanked) text for key, bare or quoted, from mindepth
+ * to maxdepth braces deep, where follows() accepts what comes after it:
+ * the line of the first such place (first) or of the last; 0 if none.
+ */
+static int
+key_walk(const char *buf, size_t len, const char *key, int mindepth,
+    int maxdepth, int (*follows)(const char *, size_t, size_t), int first)
+{
+	size_t	 i, j;
+	int	 line = 1, depth = 0, found = 0, at, in, hit;
+
+	for (i = 0; i < len; i++) {
+		at = line;
+		in = depth >= mindepth && depth <= maxdepth;
+		hit = 0;
+		if (buf[i] == '"' || buf[i] == '\'') {
+			hit = in && (j = quoted_key_at(buf, len, i, key)) != 0 &&
+			    follows(buf, len, j);
+			i = over_quoted(buf, len, i, &line);
+		} else if (buf[i] == '\n')
+			line++;
+		else if (buf[i] == '{' || buf[i] == '}')
+			depth += buf[i] == '{' ? 1 : -1;
+		else
+			hit = in && word_at(buf, len, i, key) &&
+			    follows(buf, len, i + strlen(key));
+		if (hit && first)
+			return at;
+		if (hit)
+			found = at;
+	}
+	return found;
+}
+
+/*
+ * The line of the first "key = { }" (the list set to empty) in the
+ * comment-blanked text, inside at least mindepth braces (0: anywhere, 1:
+ * in a section); 0 if there is none.
+ */
+int
+conf_empty_list(const char *buf, size_t len, const char *key, int mindepth)
+{
+	return key_walk(buf, len, key, mindepth, INT_MAX, empty_list_at, 1);
+}
+
+/*
  * The line where the (comment-blanked) text last sets the top-level key,
  * "key = ..." or "\"key\" = ...": libconfuse keeps the last one.  0 if it
  * never does.
@@ -282,25 +300,7 @@ assign_at(const char *buf, size_t len, size_t i)
 int
 conf_key_line(const char *buf, size_t len, const char *key)
 {
-	size_t	 i, j;
-	int	 line = 1, depth = 0, found = 0;
-
-	for (i = 0; i < len; i++) {
-		if ((buf[i] == '"' || buf[i] == '\'') && depth == 0 &&
-		    (j = quoted_key_at(buf, len, i, key)) != 0 &&
-		    assign_at(buf, len, j))
-			found = line;
-		if (buf[i] == '"' || buf[i] == '\'')
-			i = over_quoted(buf, len, i, &line);
-		else if (buf[i] == '\n')
-			line++;
-		else if (buf[i] == '{' || buf[i] == '}')
-			depth += buf[i] == '{' ? 1 : -1;
-		else if (depth == 0 && word_at(buf, len, i, key) &&
-		    assign_at(buf, len, i + strlen(key)))
-			found = line;
-	}
-	return found;
+	return key_walk(buf, len, key, 0, 0, assign_at, 0);
 }
 
 /* Where the outermost '{' still open was, and what it opened. */
