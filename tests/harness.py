@@ -161,6 +161,16 @@ class Sockd:
             self.wait_log("started", 10)
         return self
 
+    def wait_pidfile(self, timeout=5):
+        """The pid a daemon (started without -d) wrote, waiting for it; or None."""
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                return int(open(self.pidfile).read())
+            except (OSError, ValueError):
+                time.sleep(0.1)
+        return None
+
     def wait_log(self, needle, timeout=10, count=1):
         end = time.time() + timeout
         while time.time() < end:

@@ -186,13 +186,7 @@ r = subprocess.run([SOCKD, "-f", "sockd.conf"], cwd=rel.dir, capture_output=True
                    text=True, timeout=10)
 check(r.returncode == 0 and 'log = "stderr" needs -d' in r.stderr,
       "start without -d, relative -f: exit 0, log = stderr falls back to syslog, said on stderr")
-pid = None
-for _ in range(50):
-    try:
-        pid = int(open(rel.pidfile).read())
-        break
-    except (OSError, ValueError):
-        time.sleep(0.1)
+pid = rel.wait_pidfile()
 kids = lambda: set(int(x) for x in subprocess.run(
     ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split())
 time.sleep(0.5)

@@ -29,14 +29,7 @@ def daemon(sd, wrapper=()):
     """Start sd's config as a daemon: (exit status, stderr, master pid)."""
     r = subprocess.run(list(wrapper) + [SOCKD, "-f", sd.conf], capture_output=True,
                        text=True, timeout=10)
-    pid = None
-    for _ in range(50):
-        try:
-            pid = int(open(sd.pidfile).read())
-            break
-        except (OSError, ValueError):
-            time.sleep(0.1)
-    return r.returncode, r.stderr, pid
+    return r.returncode, r.stderr, sd.wait_pidfile()
 
 
 def stop(pid):
