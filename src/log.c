@@ -15,6 +15,7 @@
 #include "log.h"
 
 static int	 log_stderr = 1;
+static int	 log_echo;	/* warnings to stderr too (until detached) */
 static int	 log_level = LOG_INFO;
 static const char *log_ident = "sockd";
 static const char *log_tag = "";
@@ -92,6 +93,16 @@ log_getlevel(void)
 	return log_level;
 }
 
+/*
+ * While a daemon still has its starter's standard error (detach.c),
+ * warnings and errors go there as well as to syslog.
+ */
+void
+log_echo_stderr(int on)
+{
+	log_echo = on;
+}
+
 /* A short tag naming the process ("master", "worker"), for stderr lines. */
 void
 log_settag(const char *tag)
@@ -150,6 +161,8 @@ vlog(int pri, const char *fmt, va_list ap)
 		    *log_tag ? " " : "", log_tag, msg);
 	else
 		syslog(pri, "%s", msg);
+	if (!log_stderr && log_echo && pri <= LOG_WARNING)
+		fprintf(stderr, "sockd: %s\n", msg);
 	errno = saved;
 }
 

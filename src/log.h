@@ -10,6 +10,7 @@ void	log_setlevel(int level);
 void	log_setfacility(int facility);
 int	log_getlevel(void);
 void	log_settag(const char *tag);
+void	log_echo_stderr(int on);
 int	log_syslog_reachable(void);
 int	log_facility_byname(const char *name);
 int	log_level_byname(const char *name);

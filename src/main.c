@@ -1,6 +1,7 @@
 /*
  * main.c: sockd's start-up: options, configuration, listeners, then the
  * order that matters: daemonize, pid file, drop root, fork the pool.
+ * The starter exits only once all that went through (detach.c).
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "detach.h"
 #include "explain.h"
 #include "listen.h"
 #include "log.h"
@@ -27,6 +29,7 @@
 #include "proto.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/sockd.conf"
+#define START_TIMEOUT	60	/* seconds the starter waits for the daemon */
 
 /* The usage, to stderr with exit 1; -h: to stdout with exit 0. */
 static void __attribute__((noreturn))
@@ -131,8 +134,14 @@ check_user(const struct sockd_conf *c)
 	uid_t	 uid;
 	gid_t	 gid;
 
-	if (c->c_user == NULL)
-		return 0;
+	if (c->c_user == NULL) {
+		if (geteuid() != 0)
+			return 0;
+		log_warnx("%s: user is empty: started as root, sockd needs "
+		    "an account to run as", conf_where(c, CK_USER, at,
+		    sizeof(at)));
+		return -1;
+	}
 	if (priv_lookup(c->c_user, c->c_group, &uid, &gid) == -1) {
 		/* the line of the name that is missing */
 		conf_where(c, getpwnam(c->c_user) == NULL ? CK_USER :
@@ -199,7 +208,7 @@ start_logging(const struct sockd_conf *c, int foreground)
 	log_setlevel(c->c_log_level);
 }
 
-/* The config's path, absolute: daemon() moves to /, and SIGHUP reads it. */
+/* The config's path, absolute: detaching moves to /, and SIGHUP reads it. */
 static const char *
 conf_path(const char *file)
 {
@@ -244,7 +253,7 @@ main(int argc, char *argv[])
 	struct sockd_conf	*conf;
 	struct listeners	 listeners;
 	char			 at[PATH_MAX + 16];
-	int			 ch, foreground = 0, check = 0, rc;
+	int			 ch, foreground = 0, check = 0, rc, ready = -1;
 
 	while ((ch = getopt(argc, argv, "df:hnq:v")) != -1) {
 		switch (ch) {
@@ -296,13 +305,14 @@ main(int argc, char *argv[])
 		log_warnx("syslog socket %s: %s: log lines are lost until a "
 		    "syslog daemon listens there (sockd -d logs to standard "
 		    "error)", _PATH_LOG, strerror(errno));
-	if (!foreground && daemon(0, 0) == -1)
-		fatal("daemon");
+	if (!foreground)
+		ready = detach_start(START_TIMEOUT);
 	start_logging(conf, foreground);
 	write_pidfile(conf, foreground);
 	priv_drop(conf->c_user, conf->c_group);
 	if (auth_load(conf, NULL) == -1)
 		fatalx("cannot load the password file %s", conf->c_passwd_file);
+	detach_done(ready);
 	rc = master_run(&conf, &listeners);
 	if (conf->c_pidfile != NULL)
 		pidfile_remove(conf->c_pidfile);

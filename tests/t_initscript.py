@@ -4,7 +4,10 @@ pages, sample config never overwritten, examples), then the installed
 LSB init script drives the installed sockd: start, status, reload (a new
 generation of workers), restart, stop; with start-stop-daemon and
 without."""
+import pwd
+import re
 import shutil
+import signal
 import subprocess
 import time
 
@@ -177,6 +180,43 @@ check(rc != 0 and 'pidfile = ""' in out and "needs a pid file" in out,
 rc, out = init("status")
 check(rc == 3, "  ... and nothing runs")
 sd.write_conf(saved)
+
+# The unit's CapabilityBoundingSet is all the root part of a start gets:
+# sockd started (without -d) under setpriv with just those, its pid file's
+# directory owned by the run-as user as the unit's ExecStartPre leaves it,
+# writes its pid file, serves, and removes the file at stop.
+if os.geteuid() == 0 and shutil.which("setpriv"):
+    caps = re.search(r"^CapabilityBoundingSet=(.*)$", svc, re.M).group(1).split()
+    bset = "-all," + ",".join("+" + c.lower().replace("cap_", "", 1) for c in caps)
+    unit = Sockd("")
+    rundir = os.path.dirname(unit.pidfile)
+    os.makedirs(rundir, exist_ok=True)
+    os.chown(rundir, pwd.getpwnam("nobody").pw_uid, -1)
+    os.chmod(rundir, 0o755)
+    r = subprocess.run(["setpriv", "--bounding-set=" + bset, "--inh-caps=-all", daemon,
+                        "-f", unit.conf], capture_output=True, text=True, timeout=70)
+    check(r.returncode == 0 and os.path.exists(unit.pidfile),
+          "started with only the unit's capabilities (%s): exit 0, pid file written (%s)"
+          % (bset, r.stderr.strip().splitlines()[-1:]))
+    pid = unit.wait_pidfile()
+    if pid:
+        unit.proc = None
+        ok = False
+        try:
+            s, rep = s5_connect(unit.port, "127.0.0.1", echo.port)
+            s.sendall(b"unit")
+            ok = rep is not None and rep[0] == 0 and recv_exact(s, 4) == b"unit"
+            s.close()
+        except OSError:
+            pass
+        check(ok, "  ... and serves")
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not os.path.exists("/proc/%d" % pid) or \
+                    open("/proc/%d/stat" % pid).read().split()[2] == "Z":
+                break
+            time.sleep(0.1)
+        check(not os.path.exists(unit.pidfile), "  ... and removes its pid file at stop")
 
 # A broken file: start refuses and says so, before forking anything.
 with open(sd.conf, "a") as f:

@@ -179,14 +179,42 @@ check(r.returncode == 1 and "Address already in use" in r.stderr,
       "start without -d on a taken port: exit 1, the reason on stderr")
 busy.stop()
 
-# A relative -f survives daemon()'s chdir("/"): SIGHUP reads the same
+# A start-up step after detaching (the pid file, here in a directory that
+# does not exist) fails the start: exit 1, the reason on the terminal, and
+# nothing left listening.  daemon(3) would have exited 0 before it.
+nodir = Sockd("")
+nodir.write_conf(open(nodir.conf).read().replace(
+    nodir.pidfile, os.path.join(nodir.dir, "no", "such", "sockd.pid")))
+r = subprocess.run([SOCKD, "-f", nodir.conf], capture_output=True, text=True, timeout=70)
+check(r.returncode == 1 and "cannot write the pid file" in r.stderr and
+      "No such file or directory" in r.stderr,
+      "a pid file that cannot be written after detaching: exit 1, the reason on stderr (%d: %s)"
+      % (r.returncode, r.stderr.strip().splitlines()[-1:]))
+try:
+    connect(nodir.port, timeout=2).close()
+    listening = True
+except OSError:
+    listening = False
+check(not listening, "... and no daemon is left listening")
+
+if os.geteuid() == 0:
+    empty = Sockd("")
+    empty.write_conf(re.sub(r'user = "[^"]*"', 'user = ""', open(empty.conf).read()))
+    r = subprocess.run([SOCKD, "-n", "-f", empty.conf], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "user is empty" in r.stderr,
+          "sockd -n as root: user = \"\" is an error (%s)" % r.stderr.strip().splitlines()[-1:])
+
+# A relative -f survives detaching's chdir("/"): SIGHUP reads the same
 # file (a new generation of workers proves the reload took).
 rel = Sockd("min-spare-workers = 2\nmax-spare-workers = 2\n", workers=2)
 r = subprocess.run([SOCKD, "-f", "sockd.conf"], cwd=rel.dir, capture_output=True,
                    text=True, timeout=10)
 check(r.returncode == 0 and 'log = "stderr" needs -d' in r.stderr,
       "start without -d, relative -f: exit 0, log = stderr falls back to syslog, said on stderr")
+pid_at_exit = os.path.exists(rel.pidfile)
 pid = rel.wait_pidfile()
+check(pid_at_exit and pid is not None and os.path.exists("/proc/%d" % pid),
+      "the starter exits 0 only once the daemon has written its pid file")
 kids = lambda: set(int(x) for x in subprocess.run(
     ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split())
 time.sleep(0.5)
