@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <confuse.h>
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +37,10 @@ static int	validate_facility(cfg_t *, cfg_opt_t *);
 static int	validate_level(cfg_t *, cfg_opt_t *);
 
 static int	validate_listener(cfg_t *, cfg_opt_t *);
+static int	parse_decimal(cfg_t *, cfg_opt_t *, const char *, void *);
+
+/* A number: decimal only (parse_decimal()). */
+#define CFG_NUM(name, def)	CFG_INT_CB(name, def, CFGF_NONE, parse_decimal)
 
 /* listener "ADDRESS:PORT" { methods = { ... } }: a listener of its own. */
 static cfg_opt_t listener_opts[] = {
@@ -51,25 +57,25 @@ static cfg_opt_t opts[] = {
 	CFG_STR("pidfile", DEFAULT_PIDFILE, CFGF_NONE),
 	CFG_STR("passwd-file", DEFAULT_PASSWD, CFGF_NONE),
 	CFG_STR("external", "", CFGF_NONE),
-	CFG_INT("workers", 8, CFGF_NONE),
-	CFG_INT("min-spare-workers", 4, CFGF_NONE),
-	CFG_INT("max-spawn-rate", 256, CFGF_NONE),
-	CFG_INT("max-spare-workers", 16, CFGF_NONE),
-	CFG_INT("max-workers", 1024, CFGF_NONE),
-	CFG_INT("max-sessions-per-worker", 10000, CFGF_NONE),
-	CFG_INT("negotiate-timeout", 10, CFGF_NONE),
-	CFG_INT("connect-timeout", 10, CFGF_NONE),
-	CFG_INT("idle-timeout", 600, CFGF_NONE),
-	CFG_INT("bind-timeout", 60, CFGF_NONE),
-	CFG_INT("udp-timeout", 300, CFGF_NONE),
-	CFG_INT("shutdown-timeout", 30, CFGF_NONE),
-	CFG_INT("client-max-sessions", 0, CFGF_NONE),
-	CFG_INT("client-rate", 0, CFGF_NONE),
-	CFG_INT("client-rate-interval", 1, CFGF_NONE),
+	CFG_NUM("workers", 8),
+	CFG_NUM("min-spare-workers", 4),
+	CFG_NUM("max-spawn-rate", 256),
+	CFG_NUM("max-spare-workers", 16),
+	CFG_NUM("max-workers", 1024),
+	CFG_NUM("max-sessions-per-worker", 10000),
+	CFG_NUM("negotiate-timeout", 10),
+	CFG_NUM("connect-timeout", 10),
+	CFG_NUM("idle-timeout", 600),
+	CFG_NUM("bind-timeout", 60),
+	CFG_NUM("udp-timeout", 300),
+	CFG_NUM("shutdown-timeout", 30),
+	CFG_NUM("client-max-sessions", 0),
+	CFG_NUM("client-rate", 0),
+	CFG_NUM("client-rate-interval", 1),
 	CFG_STR_LIST("methods", "{none}", CFGF_NONE),
-	CFG_INT("password-fail-delay", 1000, CFGF_NONE),
-	CFG_INT("password-cache-ttl", 300, CFGF_NONE),
-	CFG_INT("password-cache-size", 4096, CFGF_NONE),
+	CFG_NUM("password-fail-delay", 1000),
+	CFG_NUM("password-cache-ttl", 300),
+	CFG_NUM("password-cache-size", 4096),
 	CFG_BOOL("socks4", cfg_true, CFGF_NONE),
 	CFG_STR("log", "syslog", CFGF_NONE),
 	CFG_STR("log-facility", "daemon", CFGF_NONE),
@@ -182,6 +188,47 @@ validate_range(cfg_t *cfg, cfg_opt_t *opt, long min)
 		    opt->name, v, min);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * A number, in decimal only.  libconfuse reads numbers with strtol(.., 0),
+ * so idle-timeout = 0600 would be 384 seconds (octal) and 0x10 16: a
+ * leading zero or 0x is an error here, saying what to write.
+ */
+static int
+parse_decimal(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	int		 sign = *value == '-' || *value == '+';
+	const char	*p = value + sign;
+	char		*end;
+	long		 v;
+
+	if (!isdigit((unsigned char)*p)) {
+		cfg_error(cfg, "invalid integer value for option '%s': '%s' "
+		    "is not a number", opt->name, value);
+		return -1;
+	}
+	if (p[0] == '0' && p[1] != '\0') {
+		while (p[0] == '0' && isdigit((unsigned char)p[1]))
+			p++;
+		if (!isdigit((unsigned char)p[1]) && p[1] != '\0') {
+			sign = 0;			/* 0x... */
+			p = "a decimal number";
+		}
+		cfg_error(cfg, "invalid integer value for option '%s': '%s' "
+		    "has a leading zero; numbers are decimal only, write "
+		    "%.*s%s", opt->name, value, sign, value, p);
+		return -1;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (*end != '\0' || errno != 0) {
+		cfg_error(cfg, "invalid integer value for option '%s': '%s' "
+		    "is not a decimal number", opt->name, value);
+		return -1;
+	}
+	*(long *)result = v;
 	return 0;
 }
 
@@ -455,7 +502,8 @@ conf_empty_condition(const char *file, const char *text, size_t len)
 
 	/* in a section: a top-level listen = { } leaves it to listeners */
 	for (i = 0; keys[i] != NULL; i++)
-		if ((line = conf_empty_list(text, len, keys[i], 1)) != 0) {
+		if ((line = conf_empty_list(text, len, keys[i], 1)) != 0 ||
+		    (line = conf_empty_add(text, len, keys[i], 1)) != 0) {
 			log_warnx("%s:%d: %s: empty list: it would match "
 			    "anything (leave the key out for that)", file,
 			    line, keys[i]);

@@ -235,6 +235,15 @@ empty_list_at(const char *buf, size_t len, size_t i)
 	return *want == '\0';
 }
 
+/* Does buf[i..] go on, blanks aside, as "+", "=", "{", "}"? */
+static int
+empty_add_at(const char *buf, size_t len, size_t i)
+{
+	while (i < len && strchr(" \t\r\n", buf[i]) != NULL)
+		i++;
+	return i < len && buf[i] == '+' && empty_list_at(buf, len, i + 1);
+}
+
 /* Does buf[i..] go on, blanks and newlines aside, as "=" or "+="? */
 static int
 assign_at(const char *buf, size_t len, size_t i)
@@ -290,6 +299,16 @@ int
 conf_empty_list(const char *buf, size_t len, const char *key, int mindepth)
 {
 	return key_walk(buf, len, key, mindepth, INT_MAX, empty_list_at, 1);
+}
+
+/*
+ * The line of the first "key += { }" (nothing added), as conf_empty_list():
+ * for a rule condition, whose default is empty, the same empty list.
+ */
+int
+conf_empty_add(const char *buf, size_t len, const char *key, int mindepth)
+{
+	return key_walk(buf, len, key, mindepth, INT_MAX, empty_add_at, 1);
 }
 
 /*

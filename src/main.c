@@ -208,15 +208,22 @@ start_logging(const struct sockd_conf *c, int foreground)
 	log_setlevel(c->c_log_level);
 }
 
-/* The config's path, absolute: detaching moves to /, and SIGHUP reads it. */
+/*
+ * The config's path, absolute: detaching moves to /, and SIGHUP reads it.
+ * Not resolved (realpath): a symlink is followed anew at each reload, so
+ * switching it to another file (ln -sfn, a ConfigMap) takes effect.
+ */
 static const char *
 conf_path(const char *file)
 {
 	static char	 path[PATH_MAX];
+	char		 cwd[PATH_MAX];
+	int		 n;
 
-	if (file[0] == '/' || realpath(file, path) == NULL)
+	if (file[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
 		return file;
-	return path;
+	n = snprintf(path, sizeof(path), "%s/%s", cwd, file);
+	return n < 0 || (size_t)n >= sizeof(path) ? file : path;
 }
 
 /* A second sockd with the same pid file would take it over: refuse. */

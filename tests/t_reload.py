@@ -181,4 +181,25 @@ check(lost == 0 and stale == 0, "30 reloads, a client at once after each: "
       "none unanswered (%d), none under the old rules (%d)" % (lost, stale))
 
 check(sd.stop() == 0, "SIGTERM: exit status 0")
+# A config reached through a symlink is re-read through it: a deployment
+# that switches the link (ln -sfn, a Kubernetes ConfigMap) gets the file it
+# points to now, not the one it pointed to at start.
+ls = Sockd("", workers=2)
+text = open(ls.conf).read()
+link, a, b = (os.path.join(ls.dir, n) for n in ("link.conf", "a.conf", "b.conf"))
+for name, body in ((a, text), (b, text + "socks4 = false\n")):
+    with open(name, "w") as f:
+        f.write(body)
+    os.chmod(name, 0o644)
+os.symlink(a, link)
+ls.conf = link
+ls.start()
+check(socks4(ls.port) == 90, "started through a symlink to a.conf: SOCKS4 served")
+os.symlink(b, link + ".new")
+os.replace(link + ".new", link)
+ls.signal(signal.SIGHUP)
+check(ls.wait_log("configuration reloaded (generation 1)", 10) and
+      ("SIGHUP: reloading %s" % link) in ls.logtext(),
+      "SIGHUP after the link moved to b.conf: reloads %s" % link)
+check(socks4(ls.port) != 90 and echo_ok(ls.port), "b.conf applies: SOCKS4 turned off, SOCKS5 served")
 finish()
