@@ -4,7 +4,8 @@
  * another host to send from, on the route toward it); one socket per
  * destination family, opened when first needed, faces the world.  A
  * poll() loop carries datagrams both ways until the control connection
- * closes or nothing has been relayed for udp-timeout.
+ * closes or nothing has been relayed for udp-timeout.  Only a host and
+ * port the client has sent to may send back (udppeer.c).
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include "netio.h"
 #include "proto.h"
 #include "session.h"
+#include "udppeer.h"
 
 #define UDP_HDR_ROOM	22	/* RSV FRAG ATYP, an IPv6 address, port */
 #define UDP_NAME_TTL	60000	/* ms a resolved name is reused */
@@ -41,6 +43,7 @@ struct udp_assoc {
 	struct sockaddr_storage	 u_name_addr;
 	int64_t			 u_name_until;
 	int64_t			 u_last;	/* last datagram relayed */
+	struct udp_peers	 u_peers;	/* who may send back */
 	const char		*u_end;		/* why the loop ended */
 };
 
@@ -86,6 +89,7 @@ udp_init(struct udp_assoc *u, struct session *s)
 		u->u_client_port = 1;
 	}
 	u->u_last = now_ms();
+	udp_peers_init(&u->u_peers);
 }
 
 /*
@@ -236,6 +240,7 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		udp_drop(u, strerror(errno), sa);
 		return;
 	}
+	udp_peers_add(&u->u_peers, sa);
 	u->u_s->s_dgrams_out++;
 	u->u_s->s_bytes_out += len - hl;
 	u->u_last = now_ms();
@@ -279,6 +284,10 @@ udp_to_client(struct udp_assoc *u, uint8_t *data, size_t len,
 	uint8_t			 hdr[UDP_HDR_ROOM];
 	size_t			 hl;
 
+	if (!udp_peers_has(&u->u_peers, from)) {
+		udp_drop(u, "not from a destination of the client:", from);
+		return;
+	}
 	if (session_reply_allowed(u->u_s, RULE_CMD_UDPREPLY, from) != 0) {
 		udp_drop(u, "reply not allowed from", from);
 		return;

@@ -7,11 +7,13 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
 #include "proto.h"
+#include "udppeer.h"
 
 struct vec {
 	const char	*name;
@@ -301,6 +303,50 @@ START_TEST(test_socks4_replies)
 }
 END_TEST
 
+static const struct sockaddr *
+hp(const char *s, struct sockaddr_storage *ss)
+{
+	socklen_t	 len;
+
+	ck_assert_int_eq(addr_parse_hostport(s, ss, &len), 0);
+	return (const struct sockaddr *)ss;
+}
+
+/* Only a host and port sent to may answer; mapped IPv4 is IPv4. */
+START_TEST(test_udp_peers)
+{
+	static struct udp_peers	 ps;
+	struct sockaddr_storage	 a, b;
+	char			 name[64];
+	int			 i;
+
+	udp_peers_init(&ps);
+	ck_assert(!udp_peers_has(&ps, hp("127.0.0.1:53", &a)));
+	udp_peers_add(&ps, hp("127.0.0.1:53", &a));
+	ck_assert(udp_peers_has(&ps, hp("127.0.0.1:53", &a)));
+	ck_assert(udp_peers_has(&ps, hp("[::ffff:127.0.0.1]:53", &b)));
+	ck_assert(!udp_peers_has(&ps, hp("127.0.0.1:54", &b)));
+	ck_assert(!udp_peers_has(&ps, hp("127.0.0.2:53", &b)));
+	ck_assert(!udp_peers_has(&ps, hp("[::1]:53", &b)));
+	udp_peers_add(&ps, hp("[2001:db8::1]:443", &a));
+	ck_assert(udp_peers_has(&ps, hp("[2001:db8::1]:443", &b)));
+	ck_assert(!udp_peers_has(&ps, hp("[2001:db8::2]:443", &b)));
+	/* adding one again does not take a slot: both survive 254 more */
+	udp_peers_add(&ps, hp("127.0.0.1:53", &a));
+	for (i = 0; i < UDP_PEERS - 2; i++) {
+		snprintf(name, sizeof(name), "10.0.%d.%d:1000", i / 256, i % 256);
+		udp_peers_add(&ps, hp(name, &a));
+	}
+	ck_assert(udp_peers_has(&ps, hp("127.0.0.1:53", &a)));
+	ck_assert(udp_peers_has(&ps, hp("10.0.0.0:1000", &a)));
+	/* one more: the oldest (127.0.0.1:53) goes */
+	udp_peers_add(&ps, hp("10.1.0.0:1000", &a));
+	ck_assert(!udp_peers_has(&ps, hp("127.0.0.1:53", &a)));
+	ck_assert(udp_peers_has(&ps, hp("[2001:db8::1]:443", &b)));
+	ck_assert(udp_peers_has(&ps, hp("10.1.0.0:1000", &a)));
+}
+END_TEST
+
 static Suite *
 udp_socks4_suite(void)
 {
@@ -312,6 +358,7 @@ udp_socks4_suite(void)
 	tcase_add_test(tc, test_udphdr_fields);
 	tcase_add_test(tc, test_udphdr_name_255);
 	tcase_add_test(tc, test_udphdr_build);
+	tcase_add_test(tc, test_udp_peers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("socks4");
 	tcase_add_loop_test(tc, test_socks4_vectors, 0,
