@@ -84,6 +84,7 @@ read_request(struct session *s, struct s5_request *req)
 	if (n == P_BADVER)
 		session_why(s, "bad version in request");
 	else if (n == P_BADATYP) {
+		s->s_cmd = req->r_cmd;	/* read, and answered */
 		session_why(s, "unknown address type");
 		session_reply(s, S5_REP_BADATYP, NULL);
 	}
