@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,4 +357,24 @@ cidr_ntop(const struct cidr *c, char *buf, size_t len)
 	inet_ntop(c->c_family, c->c_addr, host, sizeof(host));
 	snprintf(buf, len, "%s/%d", host, c->c_prefix);
 	return buf;
+}
+
+/*
+ * Could name be a host name (or an address literal) as it stands?
+ * Letters, digits, '-', '_', '.', and ':' and '%' for IPv6 literals.
+ * Anything else a resolver may rewrite (glibc decodes "\o" and "\101"
+ * in a name it sends to DNS), so a name that rules saw as
+ * "www.bl\ocked.example" would be looked up as www.blocked.example.
+ */
+int
+addr_name_ok(const char *name)
+{
+	const unsigned char	*p = (const unsigned char *)name;
+
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (!isalnum(*p) && strchr("-_.:%", *p) == NULL)
+			return 0;
+	return 1;
 }

@@ -31,6 +31,7 @@ int	addr_reaches(const struct sockaddr *, const struct sockaddr *,
 int	addr_is_unspecified(const struct sockaddr *);
 int	addr_is_loopback(const struct sockaddr *);
 int	addr_is_nowhere(const struct sockaddr *);
+int	addr_name_ok(const char *);
 
 int	cidr_parse(const char *, struct cidr *);
 int	cidr_match(const struct cidr *, const struct sockaddr *);

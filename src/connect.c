@@ -68,6 +68,11 @@ resolve_dst(const struct socks_addr *dst, int socktype, int64_t deadline,
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%u", dst->sa_port);
 	if (dst->sa_atyp == S5_ATYP_NAME) {
+		if (!addr_name_ok(dst->sa_name)) {
+			*rep = S5_REP_HOSTUNREACH;
+			*why = "bad name: a character no host name has";
+			return -1;
+		}
 		snprintf(host, sizeof(host), "%s", dst->sa_name);
 		hints.ai_flags |= AI_ADDRCONFIG;
 	} else {

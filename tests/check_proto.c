@@ -590,6 +590,25 @@ START_TEST(test_hostport)
 END_TEST
 
 /* Why a CONNECT failed, as the REP code a client gets. */
+/* Names a resolver takes as they stand; escapes and the like are not. */
+START_TEST(test_name_ok)
+{
+	ck_assert(addr_name_ok("www.example.org"));
+	ck_assert(addr_name_ok("_dmarc.Example-1.org."));
+	ck_assert(addr_name_ok("localhost"));
+	ck_assert(addr_name_ok("::1"));
+	ck_assert(addr_name_ok("fe80::1%eth0"));
+	ck_assert(addr_name_ok("10.1.2.3"));
+	ck_assert(!addr_name_ok(""));
+	ck_assert(!addr_name_ok("www.bl\\ocked.example"));
+	ck_assert(!addr_name_ok("www.blocked.exampl\\101"));
+	ck_assert(!addr_name_ok("a b"));
+	ck_assert(!addr_name_ok("x\ty"));
+	ck_assert(!addr_name_ok("caf\xc3\xa9.example"));
+	ck_assert(!addr_name_ok("a/b"));
+}
+END_TEST
+
 START_TEST(test_errno_rep)
 {
 	ck_assert_int_eq(errno_to_rep(ECONNREFUSED), S5_REP_REFUSED);
@@ -641,6 +660,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_addr_str);
 	tcase_add_test(tc, test_reaches);
 	tcase_add_test(tc, test_hostport);
+	tcase_add_test(tc, test_name_ok);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,6 +13,7 @@ skipped."""
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import threading
@@ -35,23 +36,43 @@ if not can_unshare():
 
 
 class DeadDns:
-    """A nameserver that reads every query and answers none."""
+    """A nameserver that reads every query and answers none, except for
+    names under dns.test: 127.0.0.1 for A, no records for other types.
+    names: every name asked, as it came on the wire."""
 
     def __init__(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((DNS, 53))
         self.sock.settimeout(0.2)
         self.queries = 0
+        self.names = []
         self.stop = False
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
         while not self.stop:
             try:
-                self.sock.recvfrom(4096)
+                q, peer = self.sock.recvfrom(4096)
                 self.queries += 1
-            except socket.timeout:
+                self._answer(q, peer)
+            except (socket.timeout, IndexError, struct.error):
                 pass
+
+    def _answer(self, q, peer):
+        i, labels = 12, []
+        while q[i]:
+            labels.append(q[i + 1:i + 1 + q[i]].decode("latin-1"))
+            i += 1 + q[i]
+        qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
+        name = ".".join(labels).lower()
+        self.names.append(name)
+        if not name.endswith(".dns.test"):
+            return
+        a = qtype == 1
+        r = q[:2] + b"\x81\x80" + struct.pack("!HHHH", 1, 1 if a else 0, 0, 0) + q[12:i + 5]
+        if a:
+            r += b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton("127.0.0.1")
+        self.sock.sendto(r, peer)
 
 
 dns = DeadDns()
@@ -227,5 +248,29 @@ check(rep is not None and rep[0] == 2 and len(lines_of(line)) == 1 and
       re.search(r'end="blocked by socks rule #1 \([^)]*\) resolved=127\.0\.0\.2 \(and 1 more\)"', line),
       "every address blocked: REP 0x02, one line: %s" % line[line.find("end="):])
 sdb.stop()
+
+# A rule on a name holds against the resolver's rewriting: glibc decodes
+# "\o" and "\101" in a name it sends to DNS, so "www.bl\ocked.dns.test"
+# would be looked up as www.blocked.dns.test, past the block on it.  Such
+# names get REP 0x04 without a lookup.
+sdn = Sockd("connect-timeout = 3\n", workers=1, wrapper=wrapper, rules=
+            'client pass { from = "127.0.0.0/8" }\n'
+            'socks block { to = ".blocked.dns.test" }\n'
+            'socks pass { to = "0/0" }\n').start()
+s, rep = s5_connect(sdn.port, "ok.dns.test", echo.port)
+s.close()
+check(rep is not None and rep[0] == 0 and "ok.dns.test" in dns.names,
+      "a name the test nameserver answers (ok.dns.test): REP 0")
+s, rep = s5_connect(sdn.port, "www.blocked.dns.test", echo.port)
+s.close()
+check(rep is not None and rep[0] == 2, "www.blocked.dns.test: blocked by name, REP 0x02")
+for name in ("www.bl\\ocked.dns.test", "www.blocked.dns.tes\\116"):
+    s, rep = s5_connect(sdn.port, name, echo.port)
+    s.close()
+    line = sdn.session_line("end=")
+    check(rep is not None and rep[0] == 4 and "www.blocked.dns.test" not in dns.names,
+          "%s: REP 0x04, and nothing asked of the nameserver (REP %s)" % (name, rep and rep[0]))
+check('bad name: a character no host name has"' in sdn.logtext(), "  ... logged as a bad name")
+sdn.stop()
 dns.stop = True
 finish()
