@@ -85,11 +85,17 @@ parse_userpass(const uint8_t *buf, size_t len, void *out)
 	return s5_parse_userpass(buf, len, out);
 }
 
-/* Slow down guessing: wait the configured delay, within the deadline. */
+/*
+ * Slow down guessing: answer a failure the configured delay after the
+ * login came (since), within the deadline.  Counted from then, not from
+ * the end of the check, so a hash cheaper or dearer than another (an
+ * unknown user's, which costs what the first user's does) does not show
+ * in the time the answer takes.
+ */
 static void
-fail_delay(struct session *s)
+fail_delay(struct session *s, int64_t since)
 {
-	int64_t		 end = now_ms() + s->s_conf->c_pw_fail_delay;
+	int64_t		 end = since + s->s_conf->c_pw_fail_delay;
 	struct timespec	 ts;
 	int		 left;
 
@@ -168,10 +174,10 @@ auth_check(struct session *s, const struct s5_userpass *u)
 
 /* A failed login: say why, wait as for any failure, answer; -1. */
 static int
-auth_fail(struct session *s, const char *why)
+auth_fail(struct session *s, const char *why, int64_t since)
 {
 	session_why(s, "authentication failed: %s", why);
-	fail_delay(s);
+	fail_delay(s, since);
 	auth_answer(s, AUTH_STATUS_FAIL);
 	return -1;
 }
@@ -181,22 +187,30 @@ auth_userpass(struct session *s)
 {
 	struct s5_userpass u;
 	const char	*nul;
+	int64_t		 t0;
 	int		 rc;
 
 	if (auth_read(s, &u) == -1) {
 		explicit_bzero(&u, sizeof(u));
 		return -1;
 	}
+	t0 = now_ms();
 	/* a name cut short at a NUL is not the name sent: not logged */
 	if (strlen(u.u_user) == u.u_ulen)
 		memcpy(s->s_user, u.u_user, u.u_ulen + 1);
+	/* over a client limit: refused unchecked, so no guess is told */
+	if (s->s_limit[0] != '\0') {
+		explicit_bzero(&u, sizeof(u));
+		auth_answer(s, AUTH_STATUS_FAIL);
+		return -1;
+	}
 	if ((nul = auth_nul(&u)) != NULL) {
 		explicit_bzero(&u, sizeof(u));
-		return auth_fail(s, nul);
+		return auth_fail(s, nul, t0);
 	}
 	rc = auth_check(s, &u);
 	explicit_bzero(&u, sizeof(u));
 	if (rc == AUTH_OK || rc == AUTH_CACHED)
 		return auth_answer(s, AUTH_STATUS_OK);
-	return auth_fail(s, auth_why[rc]);
+	return auth_fail(s, auth_why[rc], t0);
 }

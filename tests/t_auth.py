@@ -411,4 +411,23 @@ rc, page = curl("-x", "socks5h://127.0.0.1:%d" % pport, "--proxy-user", "alice:l
 check(rc == 0 and page == b"hello through auth\n", "curl through the password listener")
 sd3.stop()
 
+# Over a client limit a login is refused unchecked: a guess is never
+# told right or wrong (nor costs a hash), and the line names the limit.
+sdl = Sockd('methods = { "password" }\npasswd-file = "%s"\nclient-rate = 1\n'
+            'client-rate-interval = 60\n' % pwfile).start()
+m, st, s = login(sdl.port, b"alice", b"looking-glass")
+s.close()
+check(m == 2 and st == 0, "client-rate = 1: the first login is accepted")
+m, st, s = login(sdl.port, b"alice", b"looking-glass")
+s.close()
+check(m == 2 and st == 1, "over the limit: the right password gets status 0x01 ...")
+m, st, s = login(sdl.port, b"alice", b"guess")
+s.close()
+check(m == 2 and st == 1, "  ... and so does a wrong one")
+time.sleep(0.5)
+lines = [l for l in sdl.session_lines() if "client limit" in l]
+check(len(lines) == 2 and all(" user=alice " in l and "authentication" not in l for l in lines),
+      "  ... both logged with the user and the limit (%d lines)" % len(lines))
+sdl.stop()
+
 finish()
