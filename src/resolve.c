@@ -103,6 +103,19 @@ lookup_wait(struct lookup *l, int64_t deadline)
 	return rc;
 }
 
+/*
+ * Lookups given up on are still running at the bound, so the next one
+ * would fail at once, whoever asks: a client whose names the nameservers
+ * never answer (a domain of its own, say) has worn this process out for
+ * its next sessions.  The worker leaves after its session (worker.c).
+ */
+int
+resolve_worn(void)
+{
+	reap();
+	return nabandoned >= ABANDONED_MAX;
+}
+
 int
 resolve_timed(const char *host, const char *port,
     const struct addrinfo *hints, int64_t deadline, struct addrinfo **res)
@@ -139,6 +152,12 @@ resolve_timed(const char *host, const char *port,
 	return rc;
 }
 #else
+int
+resolve_worn(void)
+{
+	return 0;
+}
+
 int
 resolve_timed(const char *host, const char *port,
     const struct addrinfo *hints, int64_t deadline, struct addrinfo **res)

@@ -13,4 +13,7 @@ struct addrinfo;
 int	resolve_timed(const char *, const char *, const struct addrinfo *,
 	    int64_t, struct addrinfo **);
 
+/* Too many lookups given up on still run: time for a fresh process. */
+int	resolve_worn(void);
+
 #endif

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "netio.h"
 #include "relay.h"
+#include "resolve.h"
 #include "scoreboard.h"
 #include "session.h"
 #include "worker.h"
@@ -279,6 +280,11 @@ worker_main(const struct sockd_conf *conf, struct listeners *l,
 		served++;
 		worker_serve(&s, conf, fd, &peer, which,
 		    pid << 32 | (uint32_t)served);
+		if (resolve_worn()) {
+			log_info("name lookups given up on are still running: "
+			    "exiting, a fresh worker takes over");
+			break;
+		}
 #ifndef HAVE_SYS_PRCTL_H
 		if (getppid() != master)	/* no PR_SET_PDEATHSIG */
 			break;

@@ -96,8 +96,8 @@ sd = Sockd("connect-timeout = 2\nshutdown-timeout = 5\n", workers=1,
            wrapper=wrapper).start()
 
 
-def timed_request(cmd, host, port):
-    s = s5_open(sd.port)
+def timed_request(cmd, host, port, proxy_port=None):
+    s = s5_open(proxy_port or sd.port)
     t = time.time()
     rep = s5_request(s, cmd, host, port)
     took = time.time() - t
@@ -203,6 +203,23 @@ check(rc == 0 and time.time() - t <= 8,
 s.close()
 
 # A name with a blocked address: one line a session.  two.test is
+# Lookups given up on keep running in their worker; at the bound (4) the
+# next would fail at once, whoever asks.  The worker that reaches it leaves
+# after that session, so the next client's name resolves.
+sdw = Sockd("connect-timeout = 1\nmin-spare-workers = 1\nmax-spare-workers = 1\nmax-workers = 1\n",
+            workers=1, wrapper=wrapper).start()
+first = sdw.workers()
+for i in range(4):
+    rep, took = timed_request(1, "hang%d.example" % i, 80, sdw.port)
+check(rep is not None and rep[0] == 0x06, "four CONNECTs to names the DNS never answers: REP 0x06")
+check(sdw.wait_log("name lookups given up on are still running: exiting", 5),
+      "  ... the worker they wore out leaves")
+s, rep = s5_connect(sdw.port, "localhost", echo.port, as_name=True)
+s.close()
+check(rep is not None and rep[0] == 0 and sdw.workers() != first,
+      "the next CONNECT to a name (localhost) is served by a fresh worker: REP %s" % (rep and rep[0]))
+sdw.stop()
+
 # 127.0.0.2 (blocked) and 127.0.0.3.
 closed = free_port()
 shut = closed + 1 if closed < 65535 else closed - 1
