@@ -31,6 +31,28 @@ pidfile_dir(const char *path, uid_t uid, gid_t gid)
 	free(copy);
 }
 
+/*
+ * The directory may belong to the run-as user: what sits at path may have
+ * been put there to make root truncate and chown another file (a hard
+ * link), or block (a FIFO).  Only a regular file with one link is ours.
+ * 0, with errno 0, after saying why not.
+ */
+static int
+own_file(int fd, const char *path)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1)
+		return 0;
+	if (S_ISREG(st.st_mode) && st.st_nlink == 1)
+		return 1;
+	log_warnx("pidfile %s: not a regular file of its own (%s): remove it",
+	    path, !S_ISREG(st.st_mode) ? "a FIFO, socket or device" :
+	    "a hard link to another file");
+	errno = 0;
+	return 0;
+}
+
 int
 pidfile_write(const char *path, uid_t uid, gid_t gid)
 {
@@ -38,10 +60,17 @@ pidfile_write(const char *path, uid_t uid, gid_t gid)
 	int	 fd, len;
 
 	pidfile_dir(path, uid, gid);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	/* O_RDWR: a FIFO opens (to be refused), and never blocks */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 	    0644);
 	if (fd == -1) {
 		log_warn("pidfile %s", path);
+		return -1;
+	}
+	if (!own_file(fd, path) || ftruncate(fd, 0) == -1) {
+		if (errno != 0)
+			log_warn("pidfile %s: truncate", path);
+		close(fd);
 		return -1;
 	}
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
@@ -81,18 +110,25 @@ proc_name(const char *pid, char *buf, size_t len)
 pid_t
 pidfile_running(const char *path)
 {
-	char	 buf[32], self[32], other[32];
-	FILE	*fp;
-	long	 pid;
+	char		 buf[32], self[32], other[32];
+	struct stat	 st;
+	ssize_t		 n;
+	long		 pid;
+	int		 fd;
 
-	if ((fp = fopen(path, "r")) == NULL)
+	/* not a FIFO, which would block: only a regular file is read */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
 		return 0;
-	if (fgets(buf, sizeof(buf), fp) == NULL ||
-	    sscanf(buf, "%ld", &pid) != 1 || pid <= 1 || pid == getpid()) {
-		fclose(fp);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) <= 0) {
+		close(fd);
 		return 0;
 	}
-	fclose(fp);
+	close(fd);
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld", &pid) != 1 || pid <= 1 || pid == getpid())
+		return 0;
 	snprintf(buf, sizeof(buf), "%ld", pid);
 	if (proc_name("self", self, sizeof(self)) == -1 ||
 	    proc_name(buf, other, sizeof(other)) == -1 ||
@@ -109,7 +145,8 @@ pidfile_remove(const char *path)
 
 	if (unlink(path) == 0 || errno == ENOENT)
 		return;
-	if ((fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW)) != -1)
+	if ((fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK)) !=
+	    -1)
 		close(fd);
 	log_warn("pidfile %s: cannot remove", path);
 }

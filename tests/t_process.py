@@ -197,6 +197,30 @@ except OSError:
     listening = False
 check(not listening, "... and no daemon is left listening")
 
+# What sits at the pid file's path may have been put there by the run-as
+# user, who owns its directory: a FIFO must not hang the start, a hard
+# link must not make root truncate and chown the file it links to.
+fifo = Sockd("")
+os.makedirs(os.path.dirname(fifo.pidfile), exist_ok=True)
+os.mkfifo(fifo.pidfile)
+try:
+    r = subprocess.run([SOCKD, "-f", fifo.conf], capture_output=True, text=True, timeout=15)
+    rc, err = r.returncode, r.stderr
+except subprocess.TimeoutExpired:
+    rc, err = None, "hung"
+check(rc == 1 and "not a regular file of its own (a FIFO" in err,
+      "a FIFO at the pid file's path: exit 1 and why, no hang (%s: %s)" % (rc, err.strip().splitlines()[-1:]))
+link = Sockd("")
+victim = os.path.join(link.dir, "victim")
+with open(victim, "w") as f:
+    f.write("keep me\n")
+os.makedirs(os.path.dirname(link.pidfile), exist_ok=True)
+os.link(victim, link.pidfile)
+r = subprocess.run([SOCKD, "-f", link.conf], capture_output=True, text=True, timeout=70)
+check(r.returncode == 1 and "a hard link to another file" in r.stderr and
+      open(victim).read() == "keep me\n" and os.stat(victim).st_uid == os.geteuid(),
+      "a hard link at the pid file's path: exit 1, the linked file untouched")
+
 if os.geteuid() == 0:
     empty = Sockd("")
     empty.write_conf(re.sub(r'user = "[^"]*"', 'user = ""', open(empty.conf).read()))
