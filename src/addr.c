@@ -378,3 +378,17 @@ addr_name_ok(const char *name)
 			return 0;
 	return 1;
 }
+
+/*
+ * Would binding both a and b fail (EADDRINUSE): the same family and port,
+ * and the same address or either one the wildcard?  Listeners of the two
+ * families never clash (sockd binds IPv6 ones IPV6_V6ONLY).
+ */
+int
+addr_listen_clash(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family || addr_port(a) != addr_port(b))
+		return 0;
+	return addr_equal_host(a, b) || addr_is_unspecified(a) ||
+	    addr_is_unspecified(b);
+}

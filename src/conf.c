@@ -126,23 +126,59 @@ last_str(cfg_opt_t *opt)
 	return cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
 }
 
+/* One listen address: ADDRESS:PORT, a port to bind, not IPv4 as IPv6. */
+static int
+listen_addr_ok(cfg_t *cfg, const char *what, const char *s,
+    struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	socklen_t		 len;
+
+	if (addr_parse_hostport(s, ss, &len) == -1) {
+		cfg_error(cfg, "%s: '%s' is not ADDRESS:PORT "
+		    "(e.g. 127.0.0.1:1080 or [::1]:1080)", what, s);
+		return -1;
+	}
+	if (addr_port((struct sockaddr *)ss) == 0) {
+		cfg_error(cfg, "%s: '%s': port 0 would be a port the kernel "
+		    "picks, which no client knows", what, s);
+		return -1;
+	}
+	if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		cfg_error(cfg, "%s: '%s' is an IPv4 address in IPv6 form: "
+		    "write it as IPv4", what, s);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 {
-	struct sockaddr_storage	 ss;
+	struct sockaddr_storage	 cur, prev;
 	socklen_t		 len;
-	unsigned int		 i;
+	unsigned int		 i, j;
 
 	if (cfg_opt_size(opt) > CONF_MAX_LISTEN) {
 		cfg_error(cfg, "listen: at most %d addresses", CONF_MAX_LISTEN);
 		return -1;
 	}
 	for (i = 0; i < cfg_opt_size(opt); i++) {
-		const char *s = cfg_opt_getnstr(opt, i);
+		const char *s = cfg_opt_getnstr(opt, i), *p;
 
-		if (addr_parse_hostport(s, &ss, &len) == -1) {
-			cfg_error(cfg, "listen: '%s' is not ADDRESS:PORT "
-			    "(e.g. 127.0.0.1:1080 or [::1]:1080)", s);
+		if (listen_addr_ok(cfg, "listen", s, &cur) == -1)
+			return -1;
+		for (j = 0; j < i; j++) {
+			p = cfg_opt_getnstr(opt, j);
+			addr_parse_hostport(p, &prev, &len);	/* checked */
+			if (!addr_listen_clash((struct sockaddr *)&cur,
+			    (struct sockaddr *)&prev))
+				continue;
+			cfg_error(cfg, "listen: '%s' and '%s' cannot both be "
+			    "bound (%s)", p, s, strcmp(p, s) == 0 ?
+			    "given twice" : "the same port, and one is the "
+			    "wildcard");
 			return -1;
 		}
 	}
@@ -168,14 +204,8 @@ validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t			*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	struct sockaddr_storage	 ss;
-	socklen_t		 len;
 
-	if (addr_parse_hostport(cfg_title(sec), &ss, &len) == -1) {
-		cfg_error(cfg, "listener: '%s' is not ADDRESS:PORT",
-		    cfg_title(sec));
-		return -1;
-	}
-	return 0;
+	return listen_addr_ok(cfg, "listener", cfg_title(sec), &ss);
 }
 
 static int
@@ -422,6 +452,7 @@ copy_values(struct sockd_conf *c, cfg_t *cfg)
 static int
 conf_check_listen(const struct sockd_conf *c)
 {
+	char	 at[PATH_MAX + 16];
 	int	 i, j;
 
 	if (c->c_nlisten > CONF_MAX_LISTEN) {
@@ -436,11 +467,18 @@ conf_check_listen(const struct sockd_conf *c)
 	}
 	for (i = 0; i < c->c_nlisten; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(c->c_listen[i].la_str,
-			    c->c_listen[j].la_str) == 0) {
-				log_warnx("%s: %s is given twice (listen, "
-				    "listener)", c->c_file,
-				    c->c_listen[i].la_str);
+			if (addr_listen_clash(
+			    (const struct sockaddr *)&c->c_listen[i].la_addr,
+			    (const struct sockaddr *)&c->c_listen[j].la_addr)) {
+				log_warnx("%s: %s and %s cannot both be bound "
+				    "(listen, listener: %s)", conf_where(c,
+				    CK_LISTEN, at, sizeof(at)),
+				    c->c_listen[j].la_str,
+				    c->c_listen[i].la_str,
+				    strcmp(c->c_listen[i].la_str,
+				    c->c_listen[j].la_str) == 0 ?
+				    "given twice" : "the same port, and one "
+				    "is the wildcard");
 				return -1;
 			}
 	return 0;
@@ -552,7 +590,7 @@ conf_text(const char *file, size_t *len)
 /* the keys of enum conf_key, in its order */
 static const char *const key_names[CK_NKEYS] = {
 	"user", "group", "pidfile", "passwd-file", "workers",
-	"min-spare-workers"
+	"min-spare-workers", "listen"
 };
 
 /*

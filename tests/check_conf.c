@@ -191,6 +191,18 @@ static const struct bad_case bad[] = {
 	/* sockd runs in /: a relative path would be looked up there */
 	{ "\npidfile = \"run/sockd.pid\"\n", ":2:", "must be an absolute path" },
 	{ "passwd-file = \"users\"\n", ":1:", "must be an absolute path" },
+	/* listen addresses that could not all be bound */
+	{ "listen = { \"127.0.0.1:0\" }\n", ":1:", "port 0" },
+	{ "\nlisten = { \"*:1080\", \"127.0.0.1:1080\" }\n", ":2:",
+	    "'*:1080' and '127.0.0.1:1080' cannot both be bound (the same "
+	    "port, and one is the wildcard)" },
+	{ "listen = { \"127.0.0.1:80\",\n \"127.0.0.1:80\" }\n", ":",
+	    "given twice" },
+	{ "listen = { \"[::ffff:127.0.0.1]:1080\" }\n", ":1:",
+	    "IPv4 address in IPv6 form" },
+	{ "listener \"127.0.0.1:0\" {}\n", ":1:", "port 0" },
+	{ "listen = { \"[::]:80\" }\nlistener \"[::1]:80\" {}\n", ":1:",
+	    "[::]:80 and [::1]:80 cannot both be bound" },
 	/* nowhere to listen */
 	{ "listen = { }\n", "", "no listen address and no listener" },
 };
@@ -327,6 +339,20 @@ START_TEST(test_slashes_in_words)
 END_TEST
 
 /* Valid files with braces, quotes and comment marks in odd places. */
+/* Both families' wildcards on one port, and different ports, are fine. */
+START_TEST(test_listen_both)
+{
+	struct sockd_conf *c = load(
+	    "listen = { \"*:1080\", \"[::]:1080\", \"127.0.0.1:1081\" }\n"
+	    "client pass { from = \"0/0\" }\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_nlisten, 3);
+	conf_free(c);
+	errors();
+}
+END_TEST
+
 START_TEST(test_tricky_good)
 {
 	struct sockd_conf *c = load(
@@ -657,6 +683,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_unclosed, 0,
 	    sizeof(unclosed) / sizeof(unclosed[0]));
 	tcase_add_test(tc, test_tricky_good);
+	tcase_add_test(tc, test_listen_both);
 	tcase_add_test(tc, test_slashes_in_words);
 	tcase_add_loop_test(tc, test_empty_list, 0,
 	    sizeof(empty) / sizeof(empty[0]));
