@@ -94,16 +94,42 @@ query_client(const struct sockd_conf *c, const struct rule_query *q, FILE *fp)
 	    &c->c_client_rules[i]);
 }
 
-/* Refused before any rule (connect.c, cmd_udp.c): 1 when it is. */
+/* A CONNECT to one of this proxy's listeners (cmd_connect.c)? */
 static int
-nowhere(const struct rule_query *q, FILE *fp, const char *indent)
+self_listener(const struct sockd_conf *c, const struct rule_query *q)
 {
-	if (q->q_cmd == S5_CMD_BIND || q->q_addr.ss_family == AF_UNSPEC ||
-	    !addr_is_nowhere((const struct sockaddr *)&q->q_addr))
+	struct sockaddr_storage	 dst;
+	int			 i;
+
+	if (q->q_cmd != S5_CMD_CONNECT || q->q_port == 0)
 		return 0;
-	fprintf(fp, "%s=> block: 0.0.0.0 and :: are refused as "
-	    "destinations (on Linux they reach this host)\n", indent);
-	return 1;
+	memcpy(&dst, &q->q_addr, sizeof(dst));
+	addr_set_port((struct sockaddr *)&dst, q->q_port);
+	for (i = 0; i < c->c_nlisten; i++)
+		if (addr_reaches((struct sockaddr *)&dst, NULL,
+		    (const struct sockaddr *)&c->c_listen[i].la_addr))
+			return 1;
+	return 0;
+}
+
+/* Refused whatever the rules say (cmd_connect.c, cmd_udp.c): 1 if so. */
+static int
+nowhere(const struct sockd_conf *c, const struct rule_query *q, FILE *fp,
+    const char *indent)
+{
+	if (q->q_cmd == S5_CMD_BIND || q->q_addr.ss_family == AF_UNSPEC)
+		return 0;
+	if (addr_is_nowhere((const struct sockaddr *)&q->q_addr)) {
+		fprintf(fp, "%s=> block: 0.0.0.0 and :: are refused as "
+		    "destinations (on Linux they reach this host)\n", indent);
+		return 1;
+	}
+	if (self_listener(c, q)) {
+		fprintf(fp, "%s=> block: the destination is this proxy's own "
+		    "listener (REP 0x02 whatever the rules say)\n", indent);
+		return 1;
+	}
+	return 0;
 }
 
 /* The name's addresses, each checked as the daemon checks it. */
@@ -128,7 +154,7 @@ query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 		addr_unmap(&q->q_addr);
 		fprintf(fp, "  %s resolves to %s:\n", q->q_name, addr_ntop_host(
 		    (struct sockaddr *)&q->q_addr, a, sizeof(a)));
-		if (nowhere(q, fp, "    "))
+		if (nowhere(c, q, fp, "    "))
 			continue;
 		i = walk(fp, "    ", c->c_socks_rules, c->c_nsocks_rules, q,
 		    &maybe);
@@ -167,7 +193,7 @@ query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	int	 i, maybe;
 
 	fprintf(fp, "socks rules:\n");
-	if (nowhere(q, fp, "  "))
+	if (nowhere(c, q, fp, "  "))
 		return 0;
 	i = walk(fp, "  ", c->c_socks_rules, c->c_nsocks_rules, q, &maybe);
 	if (i >= 0 && maybe && q->q_anydst)

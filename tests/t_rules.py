@@ -398,6 +398,19 @@ for dst in ("0.0.0.0", "::"):
           "query: %s as a destination is refused before any rule (exit 1)" % dst)
 rc, out = query(qconf, "from 10.1.2.3 to 0.0.0.0 port 443 command bind user alice")
 check("refused as destinations" not in out, "query: BIND's 0.0.0.0 (any peer) goes to the rules")
+# The daemon refuses a CONNECT to its own listener whatever the rules
+# say (REP 0x02); so does the query.
+selfconf = os.path.join(d, "self.conf")
+with open(selfconf, "w") as f:
+    f.write('listen = { "127.0.0.1:1080", "[::]:1081" }\n'
+            'client pass { from = "0/0" }\nsocks pass { to = "0/0" }\n')
+for dst, port, blocked in (("127.0.0.1", 1080, True), ("127.0.0.1", 1082, False),
+                           ("::1", 1081, True), ("127.0.0.2", 1080, False)):
+    rc, out = query(selfconf, "from 127.0.0.1 to %s port %d" % (dst, port))
+    check((rc == 1 and "this proxy's own listener" in out) if blocked else
+          (rc == 0 and "own listener" not in out),
+          "query: CONNECT to %s port %d is %s" % (dst, port, "this proxy's listener: block"
+                                                  if blocked else "another: pass"))
 rc, out = query(qconf, "from 192.0.2.1 to 93.184.215.14 port 443")
 check(rc == 1 and "no client rule matched" in out, "query: a client outside every client rule")
 rc, out = query(qconf, "from nowhere")
