@@ -204,8 +204,13 @@ validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t			*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	struct sockaddr_storage	 ss;
+	int			 closed = cfg->line, rc;
 
-	return listen_addr_ok(cfg, "listener", cfg_title(sec), &ss);
+	/* an error at the title's line, not at the closing brace */
+	cfg->line = conf_section_line(cfg, "listener");
+	rc = listen_addr_ok(cfg, "listener", cfg_title(sec), &ss);
+	cfg->line = closed;
+	return rc;
 }
 
 static int

@@ -223,6 +223,8 @@ section_line(struct rule_lists *rl, const char *name, int close)
 {
 	int	 i;
 
+	if (rl == NULL)
+		return close;
 	for (i = 0; i < rl->rl_nspans; i++)
 		if (!rl->rl_spans[i].cs_used &&
 		    rl->rl_spans[i].cs_close == close &&
@@ -233,6 +235,13 @@ section_line(struct rule_lists *rl, const char *name, int close)
 	return close;
 }
 
+/* The line where the section named name that just closed starts. */
+int
+conf_section_line(cfg_t *cfg, const char *name)
+{
+	return section_line(cur, name, cfg->line);
+}
+
 /* A "client ..." or "socks ..." section has just closed. */
 static int
 section_done(cfg_t *cfg, cfg_opt_t *opt)
@@ -240,16 +249,17 @@ section_done(cfg_t *cfg, cfg_opt_t *opt)
 	cfg_t		*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	const char	*title = cfg_title(sec);
 	struct rule	 r;
-	int		 action;
+	int		 action, line = conf_section_line(cfg, opt->name);
 
 	if ((action = rule_action_byname(title)) == -1) {
+		cfg->line = line;	/* at the title, not the closing brace */
 		cfg_error(cfg, "'%s %s': a rule is '%s pass' or '%s block'",
 		    opt->name, title, opt->name, opt->name);
-		return -1;
+		return -1;		/* parsing ends here */
 	}
 	rule_init(&r, strcmp(opt->name, "client") == 0 ? RULESET_CLIENT :
 	    RULESET_SOCKS, action);
-	r.r_line = section_line(cur, opt->name, cfg->line);
+	r.r_line = line;
 	if ((r.r_file = strdup(cfg->filename ? cfg->filename : "-")) == NULL)
 		cfg_error(cfg, "out of memory");
 	else if (compile_section(sec, &r) == 0 &&

@@ -23,6 +23,7 @@ extern cfg_opt_t conf_client_rule_opts[];
 extern cfg_opt_t conf_socks_rule_opts[];
 
 void	conf_rules_setup(cfg_t *, struct rule_lists *);
+int	conf_section_line(cfg_t *, const char *);
 void	conf_rules_text(struct rule_lists *, const char *, size_t);
 void	conf_rules_discard(struct rule_lists *);
 

@@ -191,6 +191,11 @@ static const struct bad_case bad[] = {
 	/* sockd runs in /: a relative path would be looked up there */
 	{ "\npidfile = \"run/sockd.pid\"\n", ":2:", "must be an absolute path" },
 	{ "passwd-file = \"users\"\n", ":1:", "must be an absolute path" },
+	/* a bad section title: at its line, not at the closing brace */
+	{ "workers = 2\n\n\nsocks allow {\n\tfrom = \"0/0\"\n\n}\n", ":4:",
+	    "'socks allow': a rule is" },
+	{ "\nlistener \"nope\" {\n\tmethods = { \"none\" }\n}\n", ":2:",
+	    "listener: 'nope' is not ADDRESS:PORT" },
 	/* listen addresses that could not all be bound */
 	{ "listen = { \"127.0.0.1:0\" }\n", ":1:", "port 0" },
 	{ "\nlisten = { \"*:1080\", \"127.0.0.1:1080\" }\n", ":2:",
