@@ -61,13 +61,16 @@ passwd_kind_str(enum pw_line_kind k)
 	return kind_str[k];
 }
 
-/* 1..255 bytes, none of them a space, a control character or ':'. */
+/*
+ * 1..255 bytes, none of them a space, a control character or ':', and
+ * not starting with '#', which would make its line a comment.
+ */
 int
 passwd_name_ok(const char *name, size_t len)
 {
 	size_t	 i;
 
-	if (len == 0 || len > PASSWD_MAXNAME)
+	if (len == 0 || len > PASSWD_MAXNAME || name[0] == '#')
 		return 0;
 	for (i = 0; i < len; i++) {
 		unsigned char c = name[i];

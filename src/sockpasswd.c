@@ -562,7 +562,8 @@ main(int argc, char *argv[])
 		usage();
 	if (argc == 2 && !passwd_name_ok(user = argv[1], strlen(argv[1])))
 		die(0, "bad user name '%s': 1 to 255 bytes, no spaces, "
-		    "control characters or ':'", argv[1]);
+		    "control characters or ':', not starting with '#'",
+		    argv[1]);
 	umask(077);
 	if (strcmp(cmd, "add") == 0) {
 		lock_file(&pf, 1, LOCK_EX);

@@ -81,6 +81,18 @@ START_TEST(test_line)
 END_TEST
 
 /* Lengths: a 255-byte name is fine, 256 is not; lines over 1024 are not. */
+/* What sockpasswd may add: a name its file can hold as a user's line. */
+START_TEST(test_name_ok)
+{
+	ck_assert(passwd_name_ok("alice", 5));
+	ck_assert(passwd_name_ok("a#b", 3));
+	ck_assert(!passwd_name_ok("#x", 2));
+	ck_assert(!passwd_name_ok("bad:name", 8));
+	ck_assert(!passwd_name_ok("a b", 3));
+	ck_assert(!passwd_name_ok("", 0));
+}
+END_TEST
+
 START_TEST(test_lengths)
 {
 	char		 buf[2048];
@@ -394,6 +406,7 @@ passwd_suite(void)
 
 	tcase_add_loop_test(tc, test_line, 0, sizeof(lines) / sizeof(lines[0]));
 	tcase_add_test(tc, test_lengths);
+	tcase_add_test(tc, test_name_ok);
 	tcase_add_test(tc, test_file);
 	tcase_add_test(tc, test_empty_file);
 	suite_add_tcase(s, tc);
