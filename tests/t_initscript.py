@@ -170,6 +170,20 @@ stranger.kill()
 stranger.wait()
 os.unlink(sd.pidfile)
 
+# libconfuse takes an unquoted or single-quoted path too: the script
+# finds the pid file in each form.
+saved = open(sd.conf).read()
+for form in ("pidfile = %s\n", "pidfile = '%s'\n"):
+    sd.write_conf(re.sub(r'pidfile = "[^"]*"\n', lambda m: form % sd.pidfile, saved))
+    rc, out = init("start")
+    pid = master_pid()
+    rc2, out2 = init("status")
+    check(rc == 0 and pid is not None and rc2 == 0 and str(pid) in out2,
+          "%s: start, and status finds the daemon (%d, %d: %s)" % (form.strip() % "...", rc, rc2, out2.strip()))
+    rc, out = init("stop")
+    check(rc == 0 and not served(), "  ... and stop stops it")
+sd.write_conf(saved)
+
 # pidfile = "" leaves the script nothing to follow: start says so.
 saved = open(sd.conf).read()
 with open(sd.conf, "a") as f:
