@@ -509,6 +509,29 @@ conf_check_paths(const struct sockd_conf *c)
 	return 0;
 }
 
+/*
+ * A rule for password logins (method "password", or user) where no
+ * listener offers the method can never match: a warning, since the file
+ * works, but not as its author thought.
+ */
+static void
+conf_warn_rules(const struct sockd_conf *c, const struct rule *r, int n,
+    const char *set)
+{
+	int	 i;
+
+	if (conf_uses_method(c, S5_METHOD_PASSWORD))
+		return;
+	for (i = 0; i < n; i++)
+		if (r[i].r_nusers > 0 ||
+		    (r[i].r_methods & RULE_M_ALL) == RULE_M_PASSWORD)
+			log_warnx("%s:%d: %s rule #%d matches only password "
+			    "logins (%s), and methods offers no \"password\": "
+			    "it never matches", r[i].r_file, r[i].r_line, set,
+			    r[i].r_number, r[i].r_nusers > 0 ? "user" :
+			    "method");
+}
+
 static int
 conf_check(const struct sockd_conf *c)
 {
@@ -528,6 +551,8 @@ conf_check(const struct sockd_conf *c)
 		    sizeof(at)), c->c_min_spare, c->c_max_spare);
 		return -1;
 	}
+	conf_warn_rules(c, c->c_client_rules, c->c_nclient_rules, "client");
+	conf_warn_rules(c, c->c_socks_rules, c->c_nsocks_rules, "socks");
 	return conf_check_paths(c);
 }
 
@@ -570,7 +595,11 @@ conf_text(const char *file, size_t *len)
 	int		 line;
 
 	if ((text = conf_read_text(file, len)) == NULL) {
-		log_warn("%s", file);
+		if (errno == EFBIG)
+			log_warnx("%s: larger than %d KiB, the most sockd "
+			    "reads", file, CONF_MAX_SIZE / 1024);
+		else
+			log_warn("%s", file);
 		return NULL;
 	}
 	if ((what = conf_unclosed(text, *len, &line)) != NULL) {

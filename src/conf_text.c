@@ -415,6 +415,9 @@ read_all(FILE *fp, size_t *lenp)
 		return NULL;
 	}
 	buf[len] = '\0';
+	/* a UTF-8 byte order mark (some editors write one): not a key */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		memset(buf, ' ', 3);
 	*lenp = len;
 	return buf;
 }

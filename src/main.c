@@ -130,9 +130,10 @@ check_not_root(const struct sockd_conf *c, uid_t uid, gid_t gid)
 static int
 check_user(const struct sockd_conf *c)
 {
-	char	 at[PATH_MAX + 16];
+	char	 at[PATH_MAX + 16], user[4 * 64], group[4 * 64];
 	uid_t	 uid;
 	gid_t	 gid;
+	int	 rc;
 
 	if (c->c_user == NULL) {
 		if (geteuid() != 0)
@@ -142,19 +143,24 @@ check_user(const struct sockd_conf *c)
 		    sizeof(at)));
 		return -1;
 	}
-	if (priv_lookup(c->c_user, c->c_group, &uid, &gid) == -1) {
+	if ((rc = priv_lookup(c->c_user, c->c_group, &uid, &gid)) != 0) {
 		/* the line of the name that is missing */
-		conf_where(c, getpwnam(c->c_user) == NULL ? CK_USER :
-		    CK_GROUP, at, sizeof(at));
+		conf_where(c, rc == PRIV_NOUSER ? CK_USER : CK_GROUP, at,
+		    sizeof(at));
+		log_printable(user, sizeof(user), c->c_user,
+		    strlen(c->c_user));
+		log_printable(group, sizeof(group), rc == PRIV_NOGROUP ?
+		    c->c_group : "", rc == PRIV_NOGROUP ? strlen(c->c_group) : 0);
 		if (geteuid() != 0) {
-			log_warnx("%s: started as root, sockd would not "
-			    "start", at);
+			log_warnx("%s: %s \"%s\" does not exist: started as "
+			    "root, sockd would not start", at, rc == PRIV_NOUSER ?
+			    "user" : "group", rc == PRIV_NOUSER ? user : group);
 			return 0;
 		}
-		log_warnx("%s: cannot become user \"%s\"%s%s%s: create the "
-		    "account, or set \"user\" and \"group\"", at,
-		    c->c_user, c->c_group ? " (group \"" : "",
-		    c->c_group ? c->c_group : "", c->c_group ? "\")" : "");
+		log_warnx("%s: cannot become %s \"%s\": it does not exist; "
+		    "create the account, or set \"user\" and \"group\"", at,
+		    rc == PRIV_NOUSER ? "user" : "group",
+		    rc == PRIV_NOUSER ? user : group);
 		return -1;
 	}
 	return check_not_root(c, uid, gid);
@@ -253,6 +259,23 @@ write_pidfile(const struct sockd_conf *c, int foreground)
 		fatalx("cannot write the pid file");
 }
 
+/*
+ * SIGHUP re-reads the file after root is gone: say so at start if the
+ * run-as user cannot read it, rather than at the first reload.
+ */
+static void
+check_reloadable(const struct sockd_conf *c)
+{
+	int	 fd;
+
+	if ((fd = open(c->c_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) != -1) {
+		close(fd);
+		return;
+	}
+	log_warn("%s: a reload (SIGHUP) reads it as user %s, who cannot",
+	    c->c_file, c->c_user ? c->c_user : "root");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -317,6 +340,7 @@ main(int argc, char *argv[])
 	start_logging(conf, foreground);
 	write_pidfile(conf, foreground);
 	priv_drop(conf->c_user, conf->c_group);
+	check_reloadable(conf);
 	if (auth_load(conf, NULL) == -1)
 		fatalx("cannot load the password file %s", conf->c_passwd_file);
 	detach_done(ready);

@@ -369,7 +369,8 @@ read_file(int fd, const struct stat *st, size_t *lenp)
 	ssize_t	 n = 0;
 
 	if (!S_ISREG(st->st_mode) || st->st_size > PASSWD_MAXFILE) {
-		errno = S_ISREG(st->st_mode) ? EFBIG : EINVAL;
+		errno = S_ISREG(st->st_mode) ? EFBIG : S_ISDIR(st->st_mode) ?
+		    EISDIR : EINVAL;
 		return NULL;
 	}
 	if ((buf = malloc(st->st_size + 1)) == NULL)

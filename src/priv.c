@@ -13,25 +13,24 @@
 #include "log.h"
 #include "priv.h"
 
-/* Look up the user, and the group (its primary group when NULL). */
+/*
+ * Look up the user, and the group (its primary group when NULL): 0, or
+ * PRIV_NOUSER or PRIV_NOGROUP for the one that does not exist.
+ */
 int
 priv_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid)
 {
 	struct passwd	*pw;
 	struct group	*gr;
 
-	if ((pw = getpwnam(user)) == NULL) {
-		log_warnx("user \"%s\" does not exist", user);
-		return -1;
-	}
+	if ((pw = getpwnam(user)) == NULL)
+		return PRIV_NOUSER;
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	if (group == NULL)
 		return 0;
-	if ((gr = getgrnam(group)) == NULL) {
-		log_warnx("group \"%s\" does not exist", group);
-		return -1;
-	}
+	if ((gr = getgrnam(group)) == NULL)
+		return PRIV_NOGROUP;
 	*gid = gr->gr_gid;
 	return 0;
 }
@@ -47,8 +46,14 @@ priv_drop(const char *user, const char *group)
 		    (long)geteuid());
 		return;
 	}
-	if (user == NULL || priv_lookup(user, group, &uid, &gid) == -1)
-		fatalx("cannot drop privileges: no such user or group");
+	if (user == NULL)
+		fatalx("cannot drop privileges: no user to become");
+	switch (priv_lookup(user, group, &uid, &gid)) {
+	case PRIV_NOUSER:
+		fatalx("cannot drop privileges: no user \"%s\"", user);
+	case PRIV_NOGROUP:
+		fatalx("cannot drop privileges: no group \"%s\"", group);
+	}
 	if (uid == 0)
 		fatalx("refusing to run as root: set \"user\" in the config");
 	if (gid == 0)

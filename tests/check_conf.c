@@ -535,6 +535,57 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* A UTF-8 byte order mark (Windows editors) is not part of the first key. */
+START_TEST(test_bom)
+{
+	struct sockd_conf *c = load("\xef\xbb\xbfworkers = 3\n"
+	    "client pass { from = \"0/0\" }\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_workers, 3);
+	conf_free(c);
+	errors();
+}
+END_TEST
+
+/* A rule for password logins where none is offered: a warning. */
+START_TEST(test_password_rule_warning)
+{
+	struct sockd_conf	*c;
+	char			*e;
+
+	c = load("client pass { from = \"0/0\" }\n"
+	    "socks pass {\n user = \"alice\"\n}\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	e = errors();
+	ck_assert_msg(strstr(e, ":2: socks rule #1 matches only password "
+	    "logins (user), and methods offers no \"password\"") != NULL,
+	    "%s", e);
+	c = load("methods = { \"none\", \"password\" }\n"
+	    "client pass { from = \"0/0\" }\n"
+	    "socks pass { method = \"password\" }\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	e = errors();
+	ck_assert_msg(strstr(e, "never matches") == NULL, "%s", e);
+}
+END_TEST
+
+/* Over 1 MiB: the message gives the limit, not "File too large". */
+START_TEST(test_too_big)
+{
+	static char	 text[CONF_MAX_SIZE + 64];
+	char		*e;
+
+	memset(text, '#', sizeof(text) - 1);
+	ck_assert_ptr_null(load(text));
+	e = errors();
+	ck_assert_msg(strstr(e, "larger than 1024 KiB, the most sockd reads")
+	    != NULL, "%s", e);
+}
+END_TEST
+
 /* The line where a top-level key is set: the last time, not in a rule. */
 START_TEST(test_key_line)
 {
@@ -689,6 +740,9 @@ conf_suite(void)
 	    sizeof(unclosed) / sizeof(unclosed[0]));
 	tcase_add_test(tc, test_tricky_good);
 	tcase_add_test(tc, test_listen_both);
+	tcase_add_test(tc, test_bom);
+	tcase_add_test(tc, test_password_rule_warning);
+	tcase_add_test(tc, test_too_big);
 	tcase_add_test(tc, test_slashes_in_words);
 	tcase_add_loop_test(tc, test_empty_list, 0,
 	    sizeof(empty) / sizeof(empty[0]));

@@ -222,6 +222,16 @@ check(r.returncode == 1 and "a hard link to another file" in r.stderr and
       "a hard link at the pid file's path: exit 1, the linked file untouched")
 
 if os.geteuid() == 0:
+    # A file only root may read: the start works, a reload would not; the
+    # start says so instead of the first SIGHUP.
+    private = Sockd("")
+    os.chmod(private.conf, 0o600)
+    private.start()
+    check(private.wait_log("a reload (SIGHUP) reads it as user nobody, who cannot: "
+                           "Permission denied", 5),
+          "a config the run-as user cannot read: a warning at start")
+    private.stop()
+
     empty = Sockd("")
     empty.write_conf(re.sub(r'user = "[^"]*"', 'user = ""', open(empty.conf).read()))
     r = subprocess.run([SOCKD, "-n", "-f", empty.conf], capture_output=True, text=True, timeout=10)
