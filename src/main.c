@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,13 +123,36 @@ check_not_root(const struct sockd_conf *c, uid_t uid, gid_t gid)
 }
 
 /*
+ * The user or group (rc: PRIV_NOUSER, PRIV_NOGROUP) does not exist:
+ * an error as root, a warning otherwise.  -1 for an error.
+ */
+static int
+report_missing(const struct sockd_conf *c, int rc)
+{
+	const char	*what = rc == PRIV_NOUSER ? "user" : "group";
+	const char	*name = rc == PRIV_NOUSER ? c->c_user : c->c_group;
+	char		 at[PATH_MAX + 16], shown[256];
+
+	conf_where(c, rc == PRIV_NOUSER ? CK_USER : CK_GROUP, at, sizeof(at));
+	log_printable(shown, sizeof(shown), name, strlen(name));
+	if (geteuid() != 0) {
+		log_warnx("%s: %s \"%s\" does not exist: started as root, "
+		    "sockd would not start", at, what, shown);
+		return 0;
+	}
+	log_warnx("%s: cannot become %s \"%s\": it does not exist; create "
+	    "the account, or set \"user\" and \"group\"", at, what, shown);
+	return -1;
+}
+
+/*
  * The user and group to become must exist: started as root, sockd would
  * fail after detaching otherwise.  Not root: a warning (nothing drops).
  */
 static int
 check_user(const struct sockd_conf *c)
 {
-	char	 at[PATH_MAX + 16], user[4 * 64], group[4 * 64];
+	char	 at[PATH_MAX + 16];
 	uid_t	 uid;
 	gid_t	 gid;
 	int	 rc;
@@ -143,26 +165,8 @@ check_user(const struct sockd_conf *c)
 		    sizeof(at)));
 		return -1;
 	}
-	if ((rc = priv_lookup(c->c_user, c->c_group, &uid, &gid)) != 0) {
-		/* the line of the name that is missing */
-		conf_where(c, rc == PRIV_NOUSER ? CK_USER : CK_GROUP, at,
-		    sizeof(at));
-		log_printable(user, sizeof(user), c->c_user,
-		    strlen(c->c_user));
-		log_printable(group, sizeof(group), rc == PRIV_NOGROUP ?
-		    c->c_group : "", rc == PRIV_NOGROUP ? strlen(c->c_group) : 0);
-		if (geteuid() != 0) {
-			log_warnx("%s: %s \"%s\" does not exist: started as "
-			    "root, sockd would not start", at, rc == PRIV_NOUSER ?
-			    "user" : "group", rc == PRIV_NOUSER ? user : group);
-			return 0;
-		}
-		log_warnx("%s: cannot become %s \"%s\": it does not exist; "
-		    "create the account, or set \"user\" and \"group\"", at,
-		    rc == PRIV_NOUSER ? "user" : "group",
-		    rc == PRIV_NOUSER ? user : group);
-		return -1;
-	}
+	if ((rc = priv_lookup(c->c_user, c->c_group, &uid, &gid)) != 0)
+		return report_missing(c, rc);
 	return check_not_root(c, uid, gid);
 }
 
