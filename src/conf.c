@@ -234,33 +234,28 @@ validate_range(cfg_t *cfg, cfg_opt_t *opt, long min)
 static int
 parse_decimal(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	int		 sign = *value == '-' || *value == '+';
-	const char	*p = value + sign;
+	const char	*p;
 	char		*end;
 	long		 v;
 
-	if (!isdigit((unsigned char)*p)) {
+	while (isspace((unsigned char)*value))	/* strtol() allowed that */
+		value++;
+	p = value + (*value == '-' || *value == '+');
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (!isdigit((unsigned char)*p) || *end != '\0') {
 		cfg_error(cfg, "invalid integer value for option '%s': '%s' "
-		    "is not a number", opt->name, value);
+		    "is not a decimal number", opt->name, value);
+		return -1;
+	}
+	if (errno == ERANGE) {
+		cfg_error(cfg, "%s: %s is out of range", opt->name, value);
 		return -1;
 	}
 	if (p[0] == '0' && p[1] != '\0') {
-		while (p[0] == '0' && isdigit((unsigned char)p[1]))
-			p++;
-		if (!isdigit((unsigned char)p[1]) && p[1] != '\0') {
-			sign = 0;			/* 0x... */
-			p = "a decimal number";
-		}
 		cfg_error(cfg, "invalid integer value for option '%s': '%s' "
-		    "has a leading zero; numbers are decimal only, write "
-		    "%.*s%s", opt->name, value, sign, value, p);
-		return -1;
-	}
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (*end != '\0' || errno != 0) {
-		cfg_error(cfg, "invalid integer value for option '%s': '%s' "
-		    "is not a decimal number", opt->name, value);
+		    "has a leading zero; numbers are decimal only, write %ld",
+		    opt->name, value, v);
 		return -1;
 	}
 	*(long *)result = v;

@@ -204,7 +204,8 @@ word_at(const char *buf, size_t len, size_t i, const char *key)
 		return 0;
 	if (len - i < k || strncmp(buf + i, key, k) != 0)
 		return 0;
-	return i + k == len || strchr(" \t\r\n=", buf[i + k]) != NULL;
+	/* "to+= { }" is "to += { }" to libconfuse */
+	return i + k == len || strchr(" \t\r\n=+", buf[i + k]) != NULL;
 }
 
 /*

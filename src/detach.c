@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -87,7 +88,25 @@ detach_done(int fd)
 		fatal("dup2 /dev/null");
 	if (null > STDERR_FILENO)
 		close(null);
+	/* a starter gone (^C, its timeout) must not take the daemon along */
+	signal(SIGPIPE, SIG_IGN);
 	while (write(fd, "", 1) == -1 && errno == EINTR)
 		continue;
 	close(fd);
+}
+
+/*
+ * Descriptors 0, 1 and 2 open (on /dev/null if they were closed), before
+ * anything else is opened: a listener given descriptor 0 by a starter
+ * that closed its standard input would be lost to detach_done()'s dup2().
+ */
+void
+detach_stdio(void)
+{
+	int	 fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= STDERR_FILENO)
+		continue;
+	if (fd > STDERR_FILENO)
+		close(fd);
 }

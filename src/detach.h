@@ -2,6 +2,7 @@
 #ifndef SOCKD_DETACH_H
 #define SOCKD_DETACH_H
 
+void	detach_stdio(void);
 int	detach_start(int timeout_s);
 void	detach_done(int fd);
 

@@ -289,6 +289,7 @@ main(int argc, char *argv[])
 	char			 at[PATH_MAX + 16];
 	int			 ch, foreground = 0, check = 0, rc, ready = -1;
 
+	detach_stdio();
 	while ((ch = getopt(argc, argv, "df:hnq:v")) != -1) {
 		switch (ch) {
 		case 'd':

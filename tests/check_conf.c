@@ -179,13 +179,17 @@ static const struct bad_case bad[] = {
 	/* += { } adds nothing to a condition's empty default */
 	{ "socks block {\n to += { }\n}\n", ":2:", "to: empty list" },
 	{ "socks pass { port\n+= {} }\n", ":1:", "port: empty list" },
+	{ "socks pass { from = \"10.0.0.0/8\" to+={} }\n", ":1:",
+	    "to: empty list" },
 	/* numbers are decimal: 0600 would be octal 384 to libconfuse */
 	{ "\nidle-timeout = 0600\n", ":2:",
 	    "'0600' has a leading zero; numbers are decimal only, write 600" },
-	{ "workers = 0x10\n", ":1:", "write a decimal number" },
+	{ "workers = 0x10\n", ":1:", "'0x10' is not a decimal number" },
 	{ "workers = -08\n", ":1:", "write -8" },
 	{ "workers = 09\n", ":1:", "write 9" },
 	{ "workers = 4k\n", ":1:", "'4k' is not a decimal number" },
+	{ "workers = 0.5\n", ":1:", "'0.5' is not a decimal number" },
+	{ "workers = 99999999999999999999999\n", ":1:", "out of range" },
 	/* a binary file's bytes come back escaped in the message */
 	{ "workers = 2\n\xff\xfe{ }\n", ":2:", "option '\\xff\\xfe'" },
 	/* sockd runs in /: a relative path would be looked up there */

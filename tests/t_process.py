@@ -238,6 +238,26 @@ if os.geteuid() == 0:
     check(r.returncode == 1 and "user is empty" in r.stderr,
           "sockd -n as root: user = \"\" is an error (%s)" % r.stderr.strip().splitlines()[-1:])
 
+# Started with its standard descriptors closed (some init systems and
+# scripts do that): a listener must not get descriptor 0, 1 or 2, which
+# detaching points at /dev/null.  Still served, and the exit status right.
+for closed in ("<&-", "<&- >&- 2>&-"):
+    cl = Sockd("")
+    r = subprocess.run(["sh", "-c", 'exec %s "$0" -f "$1"' % closed, SOCKD, cl.conf],
+                       capture_output=True, text=True, timeout=70)
+    pid = cl.wait_pidfile()
+    ok = False
+    try:
+        s, rep = s5_connect(cl.port, "127.0.0.1", echo.port)
+        s.sendall(b"fd")
+        ok = rep is not None and rep[0] == 0 and recv_exact(s, 2) == b"fd"
+        s.close()
+    except OSError:
+        pass
+    check(r.returncode == 0 and ok, "started with %s: exit 0, and it serves" % closed)
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+
 # A relative -f survives detaching's chdir("/"): SIGHUP reads the same
 # file (a new generation of workers proves the reload took).
 rel = Sockd("min-spare-workers = 2\nmax-spare-workers = 2\n", workers=2)
