@@ -187,6 +187,41 @@ query_udp(const struct sockd_conf *c, const struct rule_query *q, FILE *fp)
 	return 0;
 }
 
+/*
+ * A CONNECT to a name the rules passed by name: the daemon still resolves
+ * it and refuses the addresses that are this proxy (or 0.0.0.0, ::).
+ * 1, said why, when none is left to connect to.
+ */
+static int
+name_only_self(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
+{
+	struct addrinfo	 hints, *res, *ai;
+	int		 left = 0;
+
+	if (q->q_cmd != S5_CMD_CONNECT || q->q_name[0] == '\0' ||
+	    q->q_addr.ss_family != AF_UNSPEC || q->q_port == 0)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	if (getaddrinfo(q->q_name, NULL, &hints, &res) != 0)
+		return 0;	/* the connect fails: not this question */
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		memcpy(&q->q_addr, ai->ai_addr, ai->ai_addrlen);
+		addr_unmap(&q->q_addr);
+		left += !addr_is_nowhere((struct sockaddr *)&q->q_addr) &&
+		    !self_listener(c, q);
+	}
+	freeaddrinfo(res);
+	memset(&q->q_addr, 0, sizeof(q->q_addr));
+	if (left > 0)
+		return 0;
+	fprintf(fp, "  => block: every address of %s is this proxy's own "
+	    "listener or unspecified (REP 0x02 whatever the rules say)\n",
+	    q->q_name);
+	return 1;
+}
+
 static int
 query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 {
@@ -208,7 +243,7 @@ query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	if (i >= 0 && maybe)
 		return query_addresses(c, q, fp);
 	return verdict(fp, "  ", RULESET_SOCKS, i < 0 ? NULL :
-	    &c->c_socks_rules[i]);
+	    &c->c_socks_rules[i]) && !name_only_self(c, q, fp);
 }
 
 /*

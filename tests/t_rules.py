@@ -411,6 +411,14 @@ for dst, port, blocked in (("127.0.0.1", 1080, True), ("127.0.0.1", 1082, False)
           (rc == 0 and "own listener" not in out),
           "query: CONNECT to %s port %d is %s" % (dst, port, "this proxy's listener: block"
                                                   if blocked else "another: pass"))
+with open(selfconf, "w") as f:
+    f.write('listen = { "127.0.0.1:1080", "[::1]:1080" }\n'
+            'client pass { from = "0/0" }\nsocks pass { to = "0/0" }\n')
+rc, out = query(selfconf, "from 127.0.0.1 to localhost port 1080")
+check(rc == 1 and "every address of localhost is this proxy's own listener" in out,
+      "query: CONNECT by name (localhost) to the proxy's listener, passed by name: block (%d)" % rc)
+rc, out = query(selfconf, "from 127.0.0.1 to localhost port 1082")
+check(rc == 0, "query: localhost on another port: pass")
 rc, out = query(qconf, "from 192.0.2.1 to 93.184.215.14 port 443")
 check(rc == 1 and "no client rule matched" in out, "query: a client outside every client rule")
 rc, out = query(qconf, "from nowhere")
