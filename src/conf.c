@@ -202,13 +202,26 @@ validate_external(cfg_t *cfg, cfg_opt_t *opt)
 static int
 validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 {
-	cfg_t			*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	struct sockaddr_storage	 ss;
+	unsigned int		 i, n = cfg_opt_size(opt);
+	cfg_t			*sec = cfg_opt_getnsec(opt, n - 1);
+	struct sockaddr_storage	 ss, prev;
+	socklen_t		 len;
 	int			 closed = cfg->line, rc;
 
 	/* an error at the title's line, not at the closing brace */
 	cfg->line = conf_section_line(cfg, "listener");
 	rc = listen_addr_ok(cfg, "listener", cfg_title(sec), &ss);
+	for (i = 0; rc == 0 && i < n - 1; i++) {
+		addr_parse_hostport(cfg_title(cfg_opt_getnsec(opt, i)), &prev,
+		    &len);			/* checked when it closed */
+		if (addr_listen_clash((struct sockaddr *)&ss,
+		    (struct sockaddr *)&prev)) {
+			cfg_error(cfg, "listener: '%s' and '%s' cannot both be "
+			    "bound (the same port, and one is the wildcard)",
+			    cfg_title(cfg_opt_getnsec(opt, i)), cfg_title(sec));
+			rc = -1;
+		}
+	}
 	cfg->line = closed;
 	return rc;
 }
@@ -394,6 +407,7 @@ add_listen(struct sockd_conf *c, const char *s, cfg_t *sec)
 	addr_parse_hostport(s, &la->la_addr, &la->la_len);
 	addr_ntop((struct sockaddr *)&la->la_addr, la->la_str,
 	    sizeof(la->la_str));
+	la->la_section = sec != NULL;
 	if (sec != NULL)
 		copy_methods(la->la_methods, &la->la_nmethods, sec);
 }
@@ -465,9 +479,11 @@ conf_check_listen(const struct sockd_conf *c)
 		    "could connect", c->c_file);
 		return -1;
 	}
+	/* each list checked itself: here, listen against listeners */
 	for (i = 0; i < c->c_nlisten; i++)
 		for (j = 0; j < i; j++)
-			if (addr_listen_clash(
+			if (c->c_listen[i].la_section !=
+			    c->c_listen[j].la_section && addr_listen_clash(
 			    (const struct sockaddr *)&c->c_listen[i].la_addr,
 			    (const struct sockaddr *)&c->c_listen[j].la_addr)) {
 				log_warnx("%s: %s and %s cannot both be bound "

@@ -20,6 +20,7 @@ struct listen_addr {
 	char			la_str[64];
 	uint8_t			la_methods[CONF_MAX_METHODS];
 	int			la_nmethods;	/* 0: the global methods */
+	int			la_section;	/* a listener section's */
 };
 
 /* keys whose values are checked after parsing: where the file set them */

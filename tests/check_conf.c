@@ -212,6 +212,9 @@ static const struct bad_case bad[] = {
 	{ "listener \"127.0.0.1:0\" {}\n", ":1:", "port 0" },
 	{ "listen = { \"[::]:80\" }\nlistener \"[::1]:80\" {}\n", ":1:",
 	    "[::]:80 and [::1]:80 cannot both be bound" },
+	{ "listen = { \"127.0.0.1:1080\" }\nlistener \"*:82\" {}\n"
+	    "listener \"127.0.0.1:82\" {\n}\n", ":3:",
+	    "listener: '*:82' and '127.0.0.1:82' cannot both be bound" },
 	/* nowhere to listen */
 	{ "listen = { }\n", "", "no listen address and no listener" },
 };
