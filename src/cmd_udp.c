@@ -4,8 +4,8 @@
  * another host to send from, on the route toward it); one socket per
  * destination family, opened when first needed, faces the world.  A
  * poll() loop carries datagrams both ways until the control connection
- * closes or nothing has been relayed for udp-timeout.  Only a host and
- * port the client has sent to may send back (udppeer.c).
+ * closes or nothing has been relayed for udp-timeout.  Only a host the
+ * client has sent to may send back (udppeer.c).
  */
 #include "config.h"
 
@@ -285,7 +285,7 @@ udp_to_client(struct udp_assoc *u, uint8_t *data, size_t len,
 	size_t			 hl;
 
 	if (!udp_peers_has(&u->u_peers, from)) {
-		udp_drop(u, "not from a destination of the client:", from);
+		udp_drop(u, "not from a host the client sent to:", from);
 		return;
 	}
 	if (session_reply_allowed(u->u_s, RULE_CMD_UDPREPLY, from) != 0) {

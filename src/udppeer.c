@@ -1,8 +1,9 @@
 /*
- * udppeer.c: the destinations (address and port) a UDP association has
- * sent to, so that only they may send back, as through a NAT that is
- * "address and port restricted" (RFC 4787): a stranger who finds the
- * relay's outward port cannot send datagrams to the client.  The most
+ * udppeer.c: the hosts a UDP association has sent to, so that only they
+ * may send back, from any port, as through a NAT with address-dependent
+ * filtering (RFC 4787): a stranger who finds the relay's outward port
+ * cannot send datagrams to the client, while a server that answers from
+ * another port than the one asked (TFTP) still reaches it.  The most
  * recent UDP_PEERS are kept; a new one replaces the oldest.  Pure.
  */
 #include "config.h"
@@ -12,7 +13,7 @@
 
 #include "udppeer.h"
 
-/* sa as a peer (an IPv4-mapped IPv6 address as IPv4); 0: not IP. */
+/* sa's host as a peer (an IPv4-mapped IPv6 address as IPv4); 0: not IP. */
 static int
 peer_of(const struct sockaddr *sa, struct udp_peer *p)
 {
@@ -22,10 +23,8 @@ peer_of(const struct sockaddr *sa, struct udp_peer *p)
 	memset(p, 0, sizeof(*p));
 	if (sa->sa_family == AF_INET) {
 		p->up_family = 4;
-		p->up_port = sin->sin_port;
 		memcpy(p->up_addr, &sin->sin_addr, 4);
 	} else if (sa->sa_family == AF_INET6) {
-		p->up_port = sin6->sin6_port;
 		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
 			p->up_family = 4;
 			memcpy(p->up_addr, &sin6->sin6_addr.s6_addr[12], 4);

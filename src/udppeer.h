@@ -1,15 +1,14 @@
-/* udppeer.h: the destinations a UDP association has sent to. */
+/* udppeer.h: the hosts a UDP association has sent to. */
 #ifndef SOCKD_UDPPEER_H
 #define SOCKD_UDPPEER_H
 
 #include <sys/socket.h>
 #include <stdint.h>
 
-#define UDP_PEERS	256	/* the most recent destinations remembered */
+#define UDP_PEERS	256	/* the most recent hosts remembered */
 
 struct udp_peer {
 	uint8_t		 up_addr[16];
-	uint16_t	 up_port;
 	uint8_t		 up_family;	/* 4 or 6; 0: an empty slot */
 };
 

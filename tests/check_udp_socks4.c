@@ -312,7 +312,7 @@ hp(const char *s, struct sockaddr_storage *ss)
 	return (const struct sockaddr *)ss;
 }
 
-/* Only a host and port sent to may answer; mapped IPv4 is IPv4. */
+/* Only a host sent to may answer, from any port; mapped IPv4 is IPv4. */
 START_TEST(test_udp_peers)
 {
 	static struct udp_peers	 ps;
@@ -325,7 +325,7 @@ START_TEST(test_udp_peers)
 	udp_peers_add(&ps, hp("127.0.0.1:53", &a));
 	ck_assert(udp_peers_has(&ps, hp("127.0.0.1:53", &a)));
 	ck_assert(udp_peers_has(&ps, hp("[::ffff:127.0.0.1]:53", &b)));
-	ck_assert(!udp_peers_has(&ps, hp("127.0.0.1:54", &b)));
+	ck_assert(udp_peers_has(&ps, hp("127.0.0.1:54", &b)));	/* TFTP */
 	ck_assert(!udp_peers_has(&ps, hp("127.0.0.2:53", &b)));
 	ck_assert(!udp_peers_has(&ps, hp("[::1]:53", &b)));
 	udp_peers_add(&ps, hp("[2001:db8::1]:443", &a));

@@ -110,8 +110,9 @@ check(recv_or_none(other, 0.3) is None and recv_or_none(stranger, 0.3) is None,
 u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"still", relay)
 check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"still"),
       "the client's datagrams still flow after the drops")
-# Only a host and port the client has sent to may send back: a stranger
-# who learns the relay's outward port reaches nobody through it.
+# Only a host the client has sent to may send back (from any port, as a
+# TFTP server answers): a stranger who learns the relay's outward port
+# reaches nobody through it.
 target = udp_socket()
 u.sendto(s5_udp_header("127.0.0.1", target.getsockname()[1]) + b"hello T", relay)
 data, outward = target.recvfrom(100)
@@ -119,17 +120,21 @@ check(data == b"hello T", "a datagram to a target of our own arrives (from %s:%d
 target.sendto(b"T answers", outward)
 check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", target.getsockname()[1], b"T answers"),
       "the target's answer reaches the client")
-intruder = udp_socket()
+tftp = udp_socket()     # the same host, another port
+tftp.sendto(b"from port 2", outward)
+check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", tftp.getsockname()[1], b"from port 2"),
+      "an answer from another port of that host reaches the client")
+intruder = udp_socket(src="127.0.0.3")
 intruder.sendto(b"unsolicited", outward)
 udp_socket(src="127.0.0.2").sendto(b"unsolicited too", outward)
-check(recv_or_none(u, 0.5) is None, "a datagram from a host or port the client never sent to is dropped")
-u.sendto(s5_udp_header("127.0.0.1", intruder.getsockname()[1]) + b"now you", relay)
-check(intruder.recvfrom(100)[0] == b"now you", "the client sends to that port ...")
+check(recv_or_none(u, 0.5) is None, "a datagram from a host the client never sent to is dropped")
+u.sendto(s5_udp_header("127.0.0.3", intruder.getsockname()[1]) + b"now you", relay)
+check(intruder.recvfrom(100)[0] == b"now you", "the client sends to that host ...")
 intruder.sendto(b"solicited", outward)
-check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", intruder.getsockname()[1], b"solicited"),
+check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.3", intruder.getsockname()[1], b"solicited"),
       "... and then its datagrams come through")
 drops = [l for l in sd.logtext().splitlines() if "UDP datagram dropped: " in l]
-check(any("dropped: not from a destination of the client: 127.0.0.2:" in l for l in drops),
+check(any("dropped: not from a host the client sent to: 127.0.0.2:" in l for l in drops),
       "debug: the drop names the sender")
 check(any(l.endswith("dropped: fragment (FRAG != 0)") for l in drops) and
       any(l.endswith("dropped: malformed header") for l in drops),
@@ -145,8 +150,8 @@ c.close()
 l = sd.session_line("relay=127.0.0.1:%d" % relay[1])
 check('end="control connection closed"' in l, "TCP closed: the association ends, one log line")
 for field in ("cmd=udpassociate", "target=0.0.0.0:0", "reply=0x00(succeeded)", "dgrams_out=7",
-              "dgrams_in=7", "dropped=9", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5 + 7 + 7),
-              "bytes_in=%d" % (6 + 4 + 5 + 60000 + 5 + 9 + 9)):
+              "dgrams_in=8", "dropped=9", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5 + 7 + 7),
+              "bytes_in=%d" % (6 + 4 + 5 + 60000 + 5 + 9 + 11 + 9)):
     check(field in l, "log line has %s" % field)
 n = echo.count()
 u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"after", relay)
