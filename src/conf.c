@@ -326,7 +326,7 @@ validate_log(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char	*s = last_str(opt);
 
-	if (strcmp(s, "syslog") != 0 && strcmp(s, "stderr") != 0) {
+	if (strcasecmp(s, "syslog") != 0 && strcasecmp(s, "stderr") != 0) {
 		cfg_error(cfg, "log: '%s' is neither \"syslog\" nor \"stderr\"",
 		    s);
 		return -1;
@@ -457,7 +457,7 @@ copy_values(struct sockd_conf *c, cfg_t *cfg)
 	c->c_pw_cache_ttl = cfg_getint(cfg, "password-cache-ttl");
 	c->c_pw_cache_size = cfg_getint(cfg, "password-cache-size");
 	c->c_socks4 = cfg_getbool(cfg, "socks4");
-	c->c_log_stderr = strcmp(cfg_getstr(cfg, "log"), "stderr") == 0;
+	c->c_log_stderr = strcasecmp(cfg_getstr(cfg, "log"), "stderr") == 0;
 	c->c_log_facility = log_facility_byname(cfg_getstr(cfg, "log-facility"));
 	c->c_log_level = log_level_byname(cfg_getstr(cfg, "log-level"));
 }

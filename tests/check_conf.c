@@ -98,7 +98,7 @@ START_TEST(test_values)
 	    "idle-timeout = 60\n"
 	    "methods = { \"Username\", \"NONE\" }\n"
 	    "socks4 = false\n"
-	    "log = \"stderr\"\n"
+	    "log = \"Stderr\"\n"
 	    "log-level = \"debug\"\n"
 	    "pidfile = \"\"\n");
 
