@@ -308,6 +308,18 @@ def s5_connect(port, host, dport, proxy="127.0.0.1", methods=b"\x00", userpass=N
     return s, s5_reply(s)
 
 
+def echoes(port, echo_port, data=b"ping"):
+    """Does a CONNECT through the proxy at port to an echo server work?"""
+    try:
+        s, rep = s5_connect(port, "127.0.0.1", echo_port)
+        s.sendall(data)
+        ok = rep is not None and rep[0] == 0 and recv_exact(s, len(data)) == data
+        s.close()
+        return ok
+    except OSError:
+        return False
+
+
 class EchoServer:
     """A TCP echo server on loopback (IPv4 or IPv6), in a thread."""
 

@@ -90,14 +90,7 @@ def children(pid):
 
 
 def served():
-    try:
-        s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
-        s.sendall(b"init")
-        ok = rep and rep[0] == 0 and recv_exact(s, 4) == b"init"
-        s.close()
-        return bool(ok)
-    except OSError:
-        return False
+    return echoes(sd.port, echo.port, b"init")
 
 
 have_ssd = shutil.which("start-stop-daemon") is not None
@@ -215,15 +208,7 @@ if os.geteuid() == 0 and shutil.which("setpriv"):
     pid = unit.wait_pidfile()
     if pid:
         unit.proc = None
-        ok = False
-        try:
-            s, rep = s5_connect(unit.port, "127.0.0.1", echo.port)
-            s.sendall(b"unit")
-            ok = rep is not None and rep[0] == 0 and recv_exact(s, 4) == b"unit"
-            s.close()
-        except OSError:
-            pass
-        check(ok, "  ... and serves")
+        check(echoes(unit.port, echo.port, b"unit"), "  ... and serves")
         os.kill(pid, signal.SIGTERM)
         for _ in range(100):
             if not os.path.exists("/proc/%d" % pid) or \
