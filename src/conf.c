@@ -126,6 +126,14 @@ last_str(cfg_opt_t *opt)
 	return cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
 }
 
+/* Why two listen addresses (addr_listen_clash()) cannot both be bound. */
+static const char *
+clash_why(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0 ? "given twice" :
+	    "the same port, and one is the wildcard";
+}
+
 /* One listen address: ADDRESS:PORT, a port to bind, not IPv4 as IPv6. */
 static int
 listen_addr_ok(cfg_t *cfg, const char *what, const char *s,
@@ -176,9 +184,7 @@ validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 			    (struct sockaddr *)&prev))
 				continue;
 			cfg_error(cfg, "listen: '%s' and '%s' cannot both be "
-			    "bound (%s)", p, s, strcmp(p, s) == 0 ?
-			    "given twice" : "the same port, and one is the "
-			    "wildcard");
+			    "bound (%s)", p, s, clash_why(p, s));
 			return -1;
 		}
 	}
@@ -204,6 +210,7 @@ validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 {
 	unsigned int		 i, n = cfg_opt_size(opt);
 	cfg_t			*sec = cfg_opt_getnsec(opt, n - 1);
+	const char		*other;
 	struct sockaddr_storage	 ss, prev;
 	socklen_t		 len;
 	int			 closed = cfg->line, rc;
@@ -212,13 +219,13 @@ validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 	cfg->line = conf_section_line(cfg, "listener");
 	rc = listen_addr_ok(cfg, "listener", cfg_title(sec), &ss);
 	for (i = 0; rc == 0 && i < n - 1; i++) {
-		addr_parse_hostport(cfg_title(cfg_opt_getnsec(opt, i)), &prev,
-		    &len);			/* checked when it closed */
+		other = cfg_title(cfg_opt_getnsec(opt, i));
+		addr_parse_hostport(other, &prev, &len);	/* checked */
 		if (addr_listen_clash((struct sockaddr *)&ss,
 		    (struct sockaddr *)&prev)) {
 			cfg_error(cfg, "listener: '%s' and '%s' cannot both be "
-			    "bound (the same port, and one is the wildcard)",
-			    cfg_title(cfg_opt_getnsec(opt, i)), cfg_title(sec));
+			    "bound (%s)", other, cfg_title(sec),
+			    clash_why(other, cfg_title(sec)));
 			rc = -1;
 		}
 	}
@@ -490,11 +497,9 @@ conf_check_listen(const struct sockd_conf *c)
 				    "(listen, listener: %s)", conf_where(c,
 				    CK_LISTEN, at, sizeof(at)),
 				    c->c_listen[j].la_str,
+				    c->c_listen[i].la_str, clash_why(
 				    c->c_listen[i].la_str,
-				    strcmp(c->c_listen[i].la_str,
-				    c->c_listen[j].la_str) == 0 ?
-				    "given twice" : "the same port, and one "
-				    "is the wildcard");
+				    c->c_listen[j].la_str));
 				return -1;
 			}
 	return 0;
