@@ -380,6 +380,27 @@ addr_name_ok(const char *name)
 }
 
 /*
+ * A name that is an IPv6 literal in brackets ("[::1]", as socat and
+ * URL-minded clients send it) loses the brackets in place, so rules and
+ * connect() see the address.  Anything else is left alone.
+ */
+void
+addr_unbracket(char *name)
+{
+	struct in6_addr	 in6;
+	size_t		 n = strlen(name);
+
+	if (n < 3 || name[0] != '[' || name[n - 1] != ']')
+		return;
+	name[n - 1] = '\0';
+	if (inet_pton(AF_INET6, name + 1, &in6) != 1) {
+		name[n - 1] = ']';
+		return;
+	}
+	memmove(name, name + 1, n - 1);
+}
+
+/*
  * Would binding both a and b fail (EADDRINUSE): the same family and port,
  * and the same address or either one the wildcard?  Listeners of the two
  * families never clash (sockd binds IPv6 ones IPV6_V6ONLY).

@@ -32,6 +32,7 @@ int	addr_is_unspecified(const struct sockaddr *);
 int	addr_is_loopback(const struct sockaddr *);
 int	addr_is_nowhere(const struct sockaddr *);
 int	addr_name_ok(const char *);
+void	addr_unbracket(char *);
 int	addr_listen_clash(const struct sockaddr *, const struct sockaddr *);
 
 int	cidr_parse(const char *, struct cidr *);

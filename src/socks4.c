@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "addr.h"
 #include "proto.h"
 
 /*
@@ -71,6 +72,7 @@ s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
 		return h;
 	if (h == 1)
 		return P_BAD;	/* empty host name */
+	addr_unbracket(r->r_dst.sa_name);
 	return 8 + u + h;
 }
 

@@ -105,6 +105,7 @@ parse_addr(const uint8_t *buf, size_t len, struct socks_addr *a)
 			return P_BAD;
 		memcpy(a->sa_name, buf + 2, buf[1]);
 		a->sa_name[buf[1]] = '\0';
+		addr_unbracket(a->sa_name);
 	}
 	return 1 + alen + 2;
 }

@@ -609,6 +609,49 @@ START_TEST(test_name_ok)
 }
 END_TEST
 
+/* "[v6 literal]" loses its brackets; nothing else changes. */
+START_TEST(test_unbracket)
+{
+	static const struct { const char *in, *out; } c[] = {
+		{ "[::1]", "::1" },
+		{ "[2001:db8::7]", "2001:db8::7" },
+		{ "[::ffff:10.0.0.1]", "::ffff:10.0.0.1" },
+		{ "::1", "::1" },
+		{ "[10.0.0.1]", "[10.0.0.1]" },
+		{ "[example.org]", "[example.org]" },
+		{ "[::1", "[::1" },
+		{ "::1]", "::1]" },
+		{ "[]", "[]" },
+		{ "[[::1]]", "[[::1]]" },
+	};
+	char	 buf[64];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		strcpy(buf, c[i].in);
+		addr_unbracket(buf);
+		ck_assert_str_eq(buf, c[i].out);
+	}
+}
+END_TEST
+
+/* The parsers hand a bracketed IPv6 name on without brackets. */
+START_TEST(test_parse_unbracket)
+{
+	static const uint8_t s5[] = { 5, 1, 0, 3, 5, '[', ':', ':', '1',
+	    ']', 0, 80 };
+	static const uint8_t s4a[] = { 4, 1, 0, 80, 0, 0, 0, 1, 0, '[', ':',
+	    ':', '1', ']', 0 };
+	struct s5_request	 r5;
+	struct s4_request	 r4;
+
+	ck_assert_int_eq(s5_parse_request(s5, sizeof(s5), &r5), sizeof(s5));
+	ck_assert_str_eq(r5.r_dst.sa_name, "::1");
+	ck_assert_int_eq(s4_parse_request(s4a, sizeof(s4a), &r4), sizeof(s4a));
+	ck_assert_str_eq(r4.r_dst.sa_name, "::1");
+}
+END_TEST
+
 START_TEST(test_errno_rep)
 {
 	ck_assert_int_eq(errno_to_rep(ECONNREFUSED), S5_REP_REFUSED);
@@ -661,6 +704,8 @@ proto_suite(void)
 	tcase_add_test(tc, test_reaches);
 	tcase_add_test(tc, test_hostport);
 	tcase_add_test(tc, test_name_ok);
+	tcase_add_test(tc, test_unbracket);
+	tcase_add_test(tc, test_parse_unbracket);
 	suite_add_tcase(s, tc);
 	return s;
 }

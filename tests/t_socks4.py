@@ -120,6 +120,19 @@ check(rep2 is not None and rep2[0] == 90, "SOCKS4a BIND: second reply 90")
 s.close()
 r.close()
 
+# A 4a name that is an IPv6 literal in brackets, as socat sends it: the
+# address, logged once bracketed.
+echo6 = EchoServer(socket.AF_INET6)
+s = s4_request(sd.port, 1, echo6.port, name="[::1]")
+rep = s4_reply(s)
+ok = rep is not None and rep[0] == 90
+if ok:
+    s.sendall(b"ping6")
+    ok = recv_exact(s, 5, 10) == b"ping6"
+s.close()
+check(ok, "SOCKS4a CONNECT to the name [::1]: 90, data echoed")
+check(sd.session_line("target=[::1]:%d " % echo6.port) != "", "log: target=[::1]:port, bracketed once")
+
 # BIND timeout: 91.
 s = s4_request(sd.port, 2, 21)
 rep1 = s4_reply(s)
