@@ -39,7 +39,8 @@ static const struct rule_key rule_keys[] = {
 	{ "command", add_cmd, "a command (connect, bind, udpassociate, "
 	    "bindreply, udpreply)" },
 	{ "method", add_method, "a method (none, password)" },
-	{ "user", rule_add_user, "a user name" },
+	{ "user", rule_add_user, "a user name (one name a string, "
+	    "user = { \"alice\", \"bob\" }; no spaces, ',' or ':')" },
 	{ "log", add_log, "a log event (connect, disconnect, error)" },
 	{ NULL, NULL, NULL }
 };

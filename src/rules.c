@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "passwd.h"
 #include "proto.h"
 #include "rules.h"
 #include "session.h"
@@ -378,7 +379,8 @@ rule_add_user(struct rule *r, const char *s)
 {
 	char	**p;
 
-	if (*s == '\0' || strlen(s) > 255 ||
+	/* a name sockpasswd could write; a comma is a Dante-style list */
+	if (!passwd_name_ok(s, strlen(s)) || strchr(s, ',') != NULL ||
 	    (p = grow(&r->r_users, r->r_nusers, sizeof(*p))) == NULL)
 		return -1;
 	if ((*p = strdup(s)) == NULL)

@@ -174,6 +174,12 @@ static const struct bad_case bad[] = {
 	{ "\nsocks block { to = {} }\n", ":2:", "to: empty list" },
 	{ "socks pass { port = { } }\n", ":1:", "port: empty list" },
 	{ "socks pass { user = { } }\n", ":1:", "user: empty list" },
+	/* Dante writes user lists in one string */
+	{ "socks pass { user = \"alice bob\" }\n", ":1:",
+	    "'alice bob' is not a user name (one name a string" },
+	{ "socks pass {\nuser = \"alice,bob\" }\n", ":2:",
+	    "'alice,bob' is not a user name" },
+	{ "socks pass { user = \"#alice\" }\n", ":1:", "is not a user name" },
 	{ "client pass {\n\tlisten = { }\n}\n", ":2:", "listen: empty list" },
 	{ "socks block {\n \"to\" = { }\n}\n", ":2:", "to: empty list" },
 	/* += { } adds nothing to a condition's empty default */
