@@ -365,6 +365,8 @@ check(rc == 1 and "no rule passes any destination" in out,
 qconf = os.path.join(d, "query.conf")
 with open(qconf, "w") as f:
     f.write("""listen = "127.0.0.1:1080"
+methods = { "none", "password" }
+passwd-file = "/dev/null"
 client pass { from = { "127.0.0.0/8", "10.0.0.0/8" } }
 socks block { to = { "127.0.0.0/8", "::1", ".internal.example.com" } }
 socks pass {
@@ -378,7 +380,7 @@ rc, out = query(qconf, "from 10.1.2.3 to www.example.com port 443 command connec
 check("depends" in out and "www.example.com needs resolving" in out,
       "query: a name against an address rule waits for its address")
 rc, out = query(qconf, "from 10.1.2.3 to 93.184.215.14 port 443 command connect user alice")
-check(rc == 0 and "=> pass by socks rule #2 (%s:4)" % qconf in out and "decision: pass" in out,
+check(rc == 0 and "=> pass by socks rule #2 (%s:6)" % qconf in out and "decision: pass" in out,
       "query: pass by socks rule #2, with file and line (exit 0)")
 check("user alice matches" in out and "port 443 matches" in out, "query: says why rule #2 matched")
 rc, out = query(qconf, "from 10.1.2.3 to 93.184.215.14 port 22 user alice")
@@ -388,7 +390,7 @@ rc, out = query(qconf, "from 10.1.2.3 to 93.184.215.14 port 443 user carol")
 check(rc == 1 and "user carol is not in user alice,bob" in out, "query: an unknown user is explained")
 rc, out = query(qconf, "from 10.1.2.3 to a.internal.example.com port 443 user alice")
 check(rc == 1 and "to .internal.example.com matches a.internal.example.com" in out and
-      "=> block by socks rule #1 (%s:3)" % qconf in out, "query: a suffix block")
+      "=> block by socks rule #1 (%s:5)" % qconf in out, "query: a suffix block")
 rc, out = query(qconf, "from 10.1.2.3 to localhost port 443 user alice")
 check(rc == 1 and "localhost resolves to 127.0.0.1" in out and "block by socks rule #1" in out,
       "query: a name resolving to a blocked address is resolved and blocked")
@@ -398,6 +400,13 @@ for dst in ("0.0.0.0", "::"):
           "query: %s as a destination is refused before any rule (exit 1)" % dst)
 rc, out = query(qconf, "from 10.1.2.3 to 0.0.0.0 port 443 command bind user alice")
 check("refused as destinations" not in out, "query: BIND's 0.0.0.0 (any peer) goes to the rules")
+conf_nopw = os.path.join(d, "nopw.conf")
+with open(conf_nopw, "w") as f:
+    f.write('listen = "127.0.0.1:1080"\nclient pass { from = "0/0" }\nsocks pass { to = "0/0" }\n')
+conf_pwonly = os.path.join(d, "pwonly.conf")
+with open(conf_pwonly, "w") as f:
+    f.write('listen = "*:1080"\nmethods = { "password" }\npasswd-file = "/dev/null"\n'
+            'client pass { from = "0/0" }\nsocks pass { to = "0/0" }\n')
 # The daemon refuses a CONNECT to its own listener whatever the rules
 # say (REP 0x02); so does the query.
 selfconf = os.path.join(d, "self.conf")
@@ -421,6 +430,16 @@ rc, out = query(selfconf, "from 127.0.0.1 to localhost port 1082")
 check(rc == 0, "query: localhost on another port: pass")
 rc, out = query(qconf, "from 192.0.2.1 to 93.184.215.14 port 443")
 check(rc == 1 and "no client rule matched" in out, "query: a client outside every client rule")
+# What the listener does not offer is refused before any socks rule.
+rc, out = query(conf_nopw, "from 10.1.2.3 to 93.184.215.14 port 443 user alice")
+check(rc == 1 and "does not offer method password" in out and "socks rules" not in out,
+      "query: a login where the listener offers no password method: block")
+rc, out = query(conf_pwonly, "from 10.1.2.3 to 93.184.215.14 port 443")
+check(rc == 1 and "does not offer method none" in out, "query: method none where only password is offered: block")
+rc, out = query(qconf, "from 10.1.2.3 listen 10.9.9.9:1080 to 93.184.215.14 port 443")
+check(rc == 2 and "has no listener" in out, "query: a listen address sockd has not: exit 2")
+rc, out = query(conf_pwonly, "from 10.1.2.3 listen 10.9.9.9:1080 to 93.184.215.14 port 443 user alice")
+check(rc == 0, "query: a listen address a wildcard listener takes")
 rc, out = query(qconf, "from nowhere")
 check(rc == 2 and "bad or missing value for 'from'" in out, "query: a bad query exits 2")
 
@@ -442,6 +461,9 @@ for text, line, what in (
 # The shipped etc/sockd.conf: as is, and with its rule examples uncommented.
 shipped = open(os.path.join(TOP_SRCDIR, "etc", "sockd.conf")).read()
 examples = re.sub(r"^#(?=socks |client |\t|\})", "", shipped, flags=re.M)
+# ... and the password method its office rule needs, as its comment says
+examples = examples.replace('methods = { "none" }', 'methods = { "none", "password" }')
+examples = examples.replace('# passwd-file =', 'passwd-file = "/dev/null" #')
 check(examples.count("socks block {") == 1 and examples.count("socks pass {") == 2,
       "etc/sockd.conf: the commented examples uncomment into two more rules")
 for name, text in (("as-shipped.conf", shipped), ("examples.conf", examples)):
