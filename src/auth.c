@@ -7,6 +7,7 @@
 
 #ifdef HAVE_CRYPT_H
 #include <crypt.h>
+#include <errno.h>
 #endif
 #include <string.h>
 #include <time.h>
@@ -96,16 +97,15 @@ static void
 fail_delay(struct session *s, int64_t since)
 {
 	int64_t		 end = since + s->s_conf->c_pw_fail_delay;
-	struct timespec	 ts;
 	int		 left;
 
 	if (end > s->s_deadline)
 		end = s->s_deadline;
-	while ((left = ms_left(end)) > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000L;
-		nanosleep(&ts, NULL);
-	}
+	/* a sleep that sees the stop signals, as every wait of a worker */
+	while ((left = ms_left(end)) > 0)
+		if (netio_poll(NULL, 0, left) == -1 && errno == EINTR &&
+		    netio_interrupted() == -1)
+			break;
 }
 
 static int

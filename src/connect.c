@@ -128,7 +128,7 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	while ((n = netio_poll(&pfd, 1, ms_left(deadline))) == -1 &&
-	    errno == EINTR)
+	    errno == EINTR && netio_interrupted() == 0)
 		;
 	*err = 0;
 	if (n == 0)
@@ -185,14 +185,16 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
 			cr->cr_rep = S5_REP_OK;
 			return;
 		}
+		if (err == ECANCELED)
+			break;
 	}
 	if (cr->cr_tried == 0 && cr->cr_rep == S5_REP_NOTALLOWED)
 		return;
-	if (ai != NULL)
+	if (ai != NULL && err != ECANCELED)
 		err = ETIMEDOUT;	/* the deadline cut the list short */
 	cr->cr_errno = err;
 	cr->cr_rep = errno_to_rep(err);
-	cr->cr_why = strerror(err);
+	cr->cr_why = err == ECANCELED ? "ended by shutdown" : strerror(err);
 }
 
 /*

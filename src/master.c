@@ -197,7 +197,10 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 	return next;
 }
 
-/* Reap until no worker is left or ms have passed: the number left. */
+/*
+ * Reap until no worker is left, ms have passed or a stop signal came:
+ * the number left.
+ */
 static int
 master_wait(struct pool *p, int64_t ms, sigset_t *waitmask)
 {
@@ -205,7 +208,7 @@ master_wait(struct pool *p, int64_t ms, sigset_t *waitmask)
 	int64_t		 deadline = now_ms() + ms;
 
 	pool_reap(p);
-	while (pool_count(p, -1) > 0 && now_ms() < deadline) {
+	while (pool_count(p, -1) > 0 && now_ms() < deadline && !got_term) {
 		ppoll(NULL, 0, &ts, waitmask);
 		pool_reap(p);
 	}
@@ -214,8 +217,9 @@ master_wait(struct pool *p, int64_t ms, sigset_t *waitmask)
 
 /*
  * SIGTERM to all: idle workers go, busy ones finish their session.  At
- * the shutdown timeout, SIGUSR2 ends the sessions left (each still logs
- * its line); SIGKILL for any worker that does not go even then.
+ * the shutdown timeout, or a second SIGTERM or SIGINT, SIGUSR2 ends the
+ * sessions left (each still logs its line); SIGKILL for any worker that
+ * does not go even then.
  */
 static void
 master_shutdown(const struct sockd_conf *conf, struct pool *p,
@@ -224,11 +228,17 @@ master_shutdown(const struct sockd_conf *conf, struct pool *p,
 	int	 n;
 
 	pool_end_gen(p, INT_MAX);
+	got_term = 0;
 	if ((n = master_wait(p, conf->c_shutdown_timeout * 1000LL,
 	    waitmask)) == 0)
 		return;
-	log_warnx("shutdown timeout (%d s): ending %d session%s",
-	    conf->c_shutdown_timeout, n, n == 1 ? "" : "s");
+	if (got_term)
+		log_warnx("stop signal again: ending %d session%s now", n,
+		    n == 1 ? "" : "s");
+	else
+		log_warnx("shutdown timeout (%d s): ending %d session%s",
+		    conf->c_shutdown_timeout, n, n == 1 ? "" : "s");
+	got_term = 0;
 	pool_signal(p, SIGUSR2, INT_MAX);
 	if (master_wait(p, ABORT_GRACE_MS, waitmask) == 0)
 		return;

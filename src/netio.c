@@ -20,6 +20,7 @@
 #include "netio.h"
 
 static const sigset_t	*netio_mask;	/* signals open while waiting */
+static int		(*netio_hook)(void);	/* a wait saw a signal */
 
 /*
  * Waits open the signals in mask (ppoll), so a worker keeps its stop
@@ -30,6 +31,28 @@ void
 netio_waitmask(const sigset_t *mask)
 {
 	netio_mask = mask;
+}
+
+/*
+ * fn runs when a wait is interrupted by a signal: -1 gives the wait up
+ * (the worker's shutdown timeout), 0 waits on.
+ */
+void
+netio_sighook(int (*fn)(void))
+{
+	netio_hook = fn;
+}
+
+/* A wait saw EINTR: 0 to wait on, -1 with errno ECANCELED to give up. */
+int
+netio_interrupted(void)
+{
+	if (netio_hook != NULL && netio_hook() == -1) {
+		errno = ECANCELED;
+		return -1;
+	}
+	errno = EINTR;
+	return 0;
 }
 
 /* poll() with the wait mask; ms < 0 waits for ever. */
@@ -80,7 +103,7 @@ wait_fd(int fd, short ev, int64_t deadline)
 			return 0;
 		if (n == 0)
 			return NETIO_TIMEOUT;
-		if (errno != EINTR)
+		if (errno != EINTR || netio_interrupted() == -1)
 			return -1;
 	}
 }

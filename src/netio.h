@@ -12,6 +12,8 @@
 #define NETIO_TIMEOUT	(-2)	/* the deadline passed */
 
 void	netio_waitmask(const sigset_t *);
+void	netio_sighook(int (*)(void));
+int	netio_interrupted(void);
 int	netio_poll(struct pollfd *, nfds_t, int);
 int64_t	now_ms(void);
 int	ms_left(int64_t deadline);

@@ -520,7 +520,9 @@ relay_loop(struct relay *r)
 		n = netio_poll(pfd, 2, look_ms);
 		if (n == -1 && errno == EINTR) {
 			if (r->r_on_signal != NULL && r->r_on_signal() == -1) {
+				/* cut short: a FIN would look complete */
 				why_add(r, "ended by shutdown");
+				r->r_reset = RELAY_CLIENT | RELAY_TARGET;
 				return -1;
 			}
 			continue;

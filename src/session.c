@@ -93,6 +93,8 @@ session_send(struct session *s, const void *buf, size_t len)
 	}
 	if (rc == NETIO_TIMEOUT)
 		session_why(s, "timeout writing to client");
+	else if (errno == ECANCELED)
+		session_why(s, "ended by shutdown");
 	else
 		session_why(s, "client write error: %s", strerror(errno));
 	return -1;
@@ -188,6 +190,8 @@ session_fill(struct session *s)
 		session_why(s, "client closed during negotiation");
 	else if (n == NETIO_TIMEOUT)
 		session_why(s, "negotiation timeout");
+	else if (errno == ECANCELED)
+		session_why(s, "ended by shutdown");
 	else
 		session_why(s, "client read error: %s", strerror(errno));
 	return SR_CLIENT;

@@ -1,7 +1,7 @@
 /*
  * worker.c: a worker waits for a client, serves the session to its end,
  * and loops until told to stop, its session quota is spent, or the
- * master is gone (PR_SET_PDEATHSIG sends SIGTERM then).  SIGTERM asks
+ * master is gone (PR_SET_PDEATHSIG sends SIGUSR2 then).  SIGTERM asks
  * it to stop: it stays blocked except while the worker waits, for a
  * client (epoll_pwait) or inside a session (ppoll, netio_waitmask()), so
  * none is lost between a check and a wait.  In a session it only closes
@@ -100,15 +100,19 @@ worker_signals(void)
 	sigprocmask(SIG_SETMASK, &worker_block, NULL);
 }
 
-/* Ask the kernel to tell us when the master dies. */
+/*
+ * Ask the kernel to tell us when the master dies: as at the shutdown
+ * timeout, the session ends at once, since no master is left to count
+ * it, to stop it, or to keep a new one from taking its place.
+ */
 static void
 watch_master(void)
 {
 #ifdef HAVE_SYS_PRCTL_H
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_PDEATHSIG, SIGUSR2);
 #endif
 	if (getppid() != worker_master)
-		worker_stop = 1;
+		worker_stop = worker_abort = 1;
 }
 
 /* Back off after an accept error that more tries would only repeat. */
@@ -267,6 +271,7 @@ worker_main(const struct sockd_conf *conf, struct listeners *l,
 	worker_master = master;
 	worker_signals();
 	netio_waitmask(&worker_open);
+	netio_sighook(worker_on_signal);
 	watch_master();
 	ep = worker_epoll(l);
 	memset(&s, 0, sizeof(s));

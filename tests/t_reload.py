@@ -202,4 +202,35 @@ check(ls.wait_log("configuration reloaded (generation 1)", 10) and
       ("SIGHUP: reloading %s" % link) in ls.logtext(),
       "SIGHUP after the link moved to b.conf: reloads %s" % link)
 check(socks4(ls.port) != 90 and echo_ok(ls.port), "b.conf applies: SOCKS4 turned off, SOCKS5 served")
+ls.stop()
+
+# A listener removed while an old worker is still negotiating with a
+# client closes at the reload all the same (the old worker lets go of it),
+# so the next reload can put it back.
+p2 = free_port()
+rl = Sockd("negotiate-timeout = 30\n", workers=2,
+           listen=["127.0.0.1:%d" % free_port(), "127.0.0.1:%d" % p2])
+rl.start()
+two = open(rl.conf).read()
+one = two.replace(', "127.0.0.1:%d"' % p2, "")
+silent = connect(p2)
+silent.sendall(b"\x05\x01\x00")
+check(recv_exact(silent, 2) == b"\x05\x00", "a client on the second listener goes silent")
+rl.write_conf(one)
+rl.signal(signal.SIGHUP)
+check(rl.wait_log("configuration reloaded (generation 1)", 10), "reload without the second listener")
+gone = False
+end = time.time() + 3
+while time.time() < end and not gone:
+    try:
+        socket.create_connection(("127.0.0.1", p2), timeout=1).close()
+        time.sleep(0.1)
+    except OSError:
+        gone = True
+check(gone, "the removed listener refuses connections while the old worker negotiates")
+rl.write_conf(two)
+rl.signal(signal.SIGHUP)
+check(rl.wait_log("configuration reloaded (generation 2)", 10), "a reload that puts it back succeeds")
+check(echo_ok(p2), "the listener put back serves")
+silent.close()
 finish()

@@ -2,7 +2,9 @@
 """SIGTERM: the listeners close at once, transfers in flight complete
 within shutdown-timeout, then the daemon exits 0 and the pid file is
 gone; a session that outlives the timeout is ended and logged; SIGINT in
-the foreground does the same as SIGTERM."""
+the foreground does the same as SIGTERM, and a second one ends the
+sessions at once; a worker still negotiating stops listening too; the
+master killed takes its workers with it."""
 import signal
 import subprocess
 import time
@@ -59,9 +61,16 @@ sd.signal(signal.SIGTERM)
 time.sleep(0.5)
 s.sendall(b"more")
 check(recv_exact(s, 4) == b"more", "it still relays during the shutdown timeout")
-end = recv_all(s, 10)
+s.settimeout(10)
+try:
+    end = s.recv(100)
+except ConnectionResetError:
+    end = "reset"
+except socket.timeout:
+    end = None
 took = time.time() - t0
-check(end == b"", "the client sees the end after the timeout (%.1f s)" % took)
+check(end == "reset", "the client sees a reset after the timeout, not an end that looks "
+      "complete (%r, %.1f s)" % (end, took))
 try:
     rc = sd.proc.wait(10)
 except subprocess.TimeoutExpired:
@@ -74,7 +83,82 @@ check(any('end="ended by shutdown"' in l and "bytes_out=8" in l for l in sd.sess
 check(not os.path.exists(sd.pidfile), "pid file removed")
 s.close()
 
-# 3. SIGINT (Ctrl-C) in the foreground is SIGTERM.
+# 3. A client still negotiating (silent after connecting, or waiting for a
+# slow target) at SIGTERM: the listener closes at once all the same, and
+# the shutdown timeout ends the session, as it does a relayed one.
+sd = Sockd("shutdown-timeout = 1\nnegotiate-timeout = 30\nconnect-timeout = 30\n",
+           workers=2).start()
+silent = connect(sd.port)
+silent.sendall(b"\x05\x01\x00")
+check(recv_exact(silent, 2) == b"\x05\x00", "a client that stops after the greeting")
+t0 = time.time()
+sd.signal(signal.SIGTERM)
+check(sd.wait_log("shutting down", 5), "SIGTERM with a session negotiating")
+closed = False
+end = time.time() + 3
+while time.time() < end and not closed:
+    try:
+        c = socket.create_connection(("127.0.0.1", sd.port), timeout=1)
+        c.close()
+        time.sleep(0.1)
+    except OSError:
+        closed = True
+check(closed, "the listener is closed while a worker is still negotiating (%.1f s)" % (time.time() - t0))
+try:
+    rc = sd.proc.wait(10)
+except subprocess.TimeoutExpired:
+    rc = None
+took = time.time() - t0
+check(rc == 0 and took < 2.8, "the daemon exits at the shutdown timeout, 1 s, without SIGKILL (%.1f s)" % took)
+check("killed by signal" not in sd.logtext() and
+      any('end="ended by shutdown"' in l for l in sd.session_lines()),
+      "the negotiating session is ended with its line, no worker killed")
+silent.close()
+
+# 4. A second SIGTERM (or Ctrl-C) does not wait for shutdown-timeout.
+sd = Sockd("shutdown-timeout = 30\n", workers=2).start()
+s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+check(rep and rep[0] == 0, "a session is open")
+t0 = time.time()
+sd.signal(signal.SIGTERM)
+check(sd.wait_log("shutting down", 5), "first SIGTERM: shutting down")
+time.sleep(0.3)
+check(sd.proc.poll() is None, "the session holds the shutdown")
+sd.signal(signal.SIGTERM)
+try:
+    rc = sd.proc.wait(10)
+except subprocess.TimeoutExpired:
+    rc = None
+took = time.time() - t0
+check(rc == 0 and took < 5, "a second SIGTERM ends the session at once (%.1f s, not 30)" % took)
+check("stop signal again: ending 1 session now" in sd.logtext(), "... and says so")
+s.close()
+
+# 5. The master killed: a worker in a session does not live on as an
+# orphan with no one to stop it.
+sd = Sockd("", workers=2).start()
+s, rep = s5_connect(sd.port, "127.0.0.1", echo.port)
+check(rep and rep[0] == 0, "a session is open")
+workers = [int(p) for p in open("/proc/%d/task/%d/children" % (sd.proc.pid, sd.proc.pid)).read().split()]
+sd.proc.kill()
+sd.proc.wait(5)
+end = time.time() + 5
+while time.time() < end and any(os.path.exists("/proc/%d" % w) and
+                                "Z" not in open("/proc/%d/stat" % w).read().split()[2] for w in workers):
+    time.sleep(0.05)
+alive = [w for w in workers if os.path.exists("/proc/%d" % w) and
+         open("/proc/%d/stat" % w).read().split()[2] != "Z"]
+check(workers and not alive, "master SIGKILLed: its %d workers, the busy one too, exit (left: %s)"
+      % (len(workers), alive))
+s.settimeout(5)
+try:
+    gone = s.recv(10) == b""
+except OSError:
+    gone = True
+check(gone, "the session is ended")
+s.close()
+
+# 6. SIGINT (Ctrl-C) in the foreground is SIGTERM.
 sd = Sockd("", workers=2).start()
 sd.signal(signal.SIGINT)
 try:
