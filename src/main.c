@@ -259,8 +259,13 @@ write_pidfile(const struct sockd_conf *c, int foreground)
 		return;
 	if (geteuid() == 0 && c->c_user != NULL)
 		priv_lookup(c->c_user, c->c_group, &uid, &gid);
-	if (pidfile_write(c->c_pidfile, uid, gid) == -1 && !foreground)
-		fatalx("cannot write the pid file");
+	switch (pidfile_write(c->c_pidfile, uid, gid)) {
+	case PIDFILE_LOCKED:
+		fatalx("another sockd is starting with this pid file");
+	case -1:
+		if (!foreground)
+			fatalx("cannot write the pid file");
+	}
 }
 
 /*

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,11 +54,35 @@ own_file(int fd, const char *path)
 	return 0;
 }
 
+/*
+ * A lock on the file for as long as the daemon runs: two sockds started
+ * at the same moment both find no pid in it, and the second would
+ * overwrite the first's.  0 when ours, PIDFILE_LOCKED, or -1.
+ */
+static int
+lock_file(int fd, const char *path)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK) {
+		log_warn("pidfile %s: lock", path);
+		return -1;
+	}
+	log_warnx("pidfile %s: locked by another sockd, started at the same "
+	    "time", path);
+	return PIDFILE_LOCKED;
+}
+
+/*
+ * Write our pid; the file stays open, and locked, until the daemon is
+ * gone (the workers share the lock, so it is held while any of them
+ * lives).
+ */
 int
 pidfile_write(const char *path, uid_t uid, gid_t gid)
 {
 	char	 buf[32];
-	int	 fd, len;
+	int	 fd, len, rc;
 
 	pidfile_dir(path, uid, gid);
 	/* O_RDWR: a FIFO opens (to be refused), and never blocks */
@@ -67,9 +92,13 @@ pidfile_write(const char *path, uid_t uid, gid_t gid)
 		log_warn("pidfile %s", path);
 		return -1;
 	}
-	if (!own_file(fd, path) || ftruncate(fd, 0) == -1) {
-		if (errno != 0)
-			log_warn("pidfile %s: truncate", path);
+	rc = own_file(fd, path) ? lock_file(fd, path) : -1;
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	if (ftruncate(fd, 0) == -1) {
+		log_warn("pidfile %s: truncate", path);
 		close(fd);
 		return -1;
 	}
@@ -81,8 +110,7 @@ pidfile_write(const char *path, uid_t uid, gid_t gid)
 	}
 	if (geteuid() == 0 && fchown(fd, uid, gid) == -1)
 		log_warn("pidfile %s: chown", path);
-	close(fd);
-	return 0;
+	return 0;	/* fd left open: the lock */
 }
 
 /* The name a process runs under (/proc/PID/comm, readable by anyone). */

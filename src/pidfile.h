@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#define PIDFILE_LOCKED	(-2)	/* another sockd holds it */
+
 int	pidfile_write(const char *, uid_t, gid_t);
 void	pidfile_remove(const char *);
 pid_t	pidfile_running(const char *);

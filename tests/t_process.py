@@ -280,4 +280,27 @@ for _ in range(100):
     if not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z":
         break
     time.sleep(0.1)
+# Two sockds started at the same moment with one pid file: one runs, the
+# other refuses (both found the file empty, and the second overwrote it).
+both = 0
+for attempt in range(4):
+    a, b = Sockd("", workers=1), Sockd("", workers=1)
+    b.write_conf(open(b.conf).read().replace(b.pidfile, a.pidfile))
+    a.start(wait=False)
+    b.start(wait=False)
+    end = time.time() + 10
+    while time.time() < end and not ((a.proc.poll() is not None or "started" in a.logtext()) and
+                                     (b.proc.poll() is not None or "started" in b.logtext())):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    running = [x for x in (a, b) if x.proc.poll() is None]
+    if len(running) != 1:
+        both += 1
+    elif open(a.pidfile).read().strip() != str(running[0].proc.pid):
+        both += 1
+    for x in (a, b):
+        if x.proc.poll() is None:
+            x.stop()
+check(both == 0, "4 times two sockds started at once with one pid file: one runs, "
+      "and the file holds its pid (%d times not)" % both)
 finish()
