@@ -20,6 +20,12 @@ static int	 log_level = LOG_INFO;
 static const char *log_ident = "sockd";
 static const char *log_tag = "";
 
+/* Warnings of a daemon's start, said before syslog was open (log_hold). */
+#define LOG_HELD_MAX	32
+static char	*log_held[LOG_HELD_MAX];
+static int	 log_held_pri[LOG_HELD_MAX];
+static int	 log_nheld, log_holding;
+
 struct log_name {
 	const char	*name;
 	int		 value;
@@ -103,6 +109,41 @@ log_echo_stderr(int on)
 	log_echo = on;
 }
 
+/*
+ * A daemon reads its config before it knows its syslog facility, so
+ * what that says (warnings: rules that never match, host bits) reaches
+ * only the starter's terminal.  log_hold() keeps those lines, and
+ * log_replay() sends them to syslog once it is open.
+ */
+void
+log_hold(void)
+{
+	log_holding = 1;
+}
+
+void
+log_replay(void)
+{
+	int	 i;
+
+	for (i = 0; i < log_nheld; i++) {
+		if (!log_stderr)
+			syslog(log_held_pri[i], "%s", log_held[i]);
+		free(log_held[i]);
+	}
+	log_nheld = log_holding = 0;
+}
+
+static void
+held(int pri, const char *msg)
+{
+	if (!log_holding || !log_stderr || pri > LOG_WARNING ||
+	    log_nheld == LOG_HELD_MAX)
+		return;
+	if ((log_held[log_nheld] = strdup(msg)) != NULL)
+		log_held_pri[log_nheld++] = pri;
+}
+
 /* A short tag naming the process ("master", "worker"), for stderr lines. */
 void
 log_settag(const char *tag)
@@ -156,6 +197,7 @@ vlog(int pri, const char *fmt, va_list ap)
 		return;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	held(pri, msg);
 	if (log_stderr)
 		fprintf(stderr, "sockd[%ld]%s%s: %s\n", (long)getpid(),
 		    *log_tag ? " " : "", log_tag, msg);

@@ -11,6 +11,8 @@ void	log_setfacility(int facility);
 int	log_getlevel(void);
 void	log_settag(const char *tag);
 void	log_echo_stderr(int on);
+void	log_hold(void);
+void	log_replay(void);
 int	log_syslog_reachable(void);
 int	log_facility_byname(const char *name);
 int	log_level_byname(const char *name);

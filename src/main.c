@@ -325,6 +325,8 @@ main(int argc, char *argv[])
 	if (check)
 		return check_only(file, query);
 	file = conf_path(file);
+	if (!foreground)
+		log_hold();
 	if ((conf = conf_load(file)) == NULL)
 		fatalx("%s: configuration has errors", file);
 	/* until detached, errors go to the terminal (or the init script) */
@@ -348,6 +350,7 @@ main(int argc, char *argv[])
 	if (!foreground)
 		ready = detach_start(START_TIMEOUT);
 	start_logging(conf, foreground);
+	log_replay();
 	write_pidfile(conf, foreground);
 	priv_drop(conf->c_user, conf->c_group);
 	check_reloadable(conf);

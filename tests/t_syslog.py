@@ -106,6 +106,22 @@ check(any(re.search(r"sockd\[%d\]: .*started" % pid, l) for l in lines),
       "the master's start line reached syslog too")
 stop(pid)
 
+# What reading the config warns at start reaches syslog too, not only
+# the starter's terminal (an init script or cron loses that).
+sd = Sockd('client pass { from = "127.0.0.1/8" }\n', workers=1)
+rc, err, pid = daemon(sd, wrapper)
+lines, end = [], time.time() + 5
+while time.time() < end and not any("started" in l for l in lines):
+    try:
+        lines.append(log.recv(8192).decode(errors="replace"))
+    except socket.timeout:
+        pass
+check(rc == 0 and "host bits" in err, "a config warning at start: on standard error")
+warned = [l for l in lines if "host bits" in l]
+check(len(warned) == 1 and warned[0].startswith("<28>"),
+      "... and once in syslog, at daemon.warning (%r)" % (warned[0][:70] if warned else lines[:3]))
+stop(pid)
+
 # A stream socket at /dev/log (syslog-ng's unix-stream), which syslog(3)
 # uses when a datagram is refused: no warning either.
 log.close()
