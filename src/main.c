@@ -38,17 +38,25 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-/* check_passwd()'s child: load the file; why it could not, to fd. */
+static void	check_reloadable(const struct sockd_conf *);
+
+/*
+ * check_passwd()'s child: as the run-as user, say whether the config can
+ * be read again (SIGHUP), and load the password file; why it could not,
+ * to fd.
+ */
 static void __attribute__((noreturn))
 check_passwd_child(struct sockd_conf *c, int level, int fd)
 {
 	int	 err;
 
 	log_setlevel(level);
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		priv_drop(c->c_user, c->c_group);
+		check_reloadable(c);
+	}
 	errno = 0;
-	if (auth_load(c, NULL) == 0)
+	if (!conf_uses_method(c, S5_METHOD_PASSWORD) || auth_load(c, NULL) == 0)
 		_exit(0);
 	err = errno;
 	while (write(fd, &err, sizeof(err)) == -1 && errno == EINTR)
@@ -58,7 +66,8 @@ check_passwd_child(struct sockd_conf *c, int level, int fd)
 
 /*
  * The password file, read as the daemon will read it: after dropping
- * root, since the master reads it again on SIGHUP.  -n does it in a
+ * root, since the master reads it again on SIGHUP; as root, whether the
+ * run-as user can read the config too.  -n does it in a
  * child so that the check itself keeps its privileges.  level: what the
  * child logs (at start, the real load says the rest; -n has no other).
  * The child passes back why it failed, which it may not have logged:
@@ -70,7 +79,7 @@ check_passwd(struct sockd_conf *c, int level)
 	pid_t	 pid;
 	int	 fd[2], status, err = 0;
 
-	if (!conf_uses_method(c, S5_METHOD_PASSWORD))
+	if (!conf_uses_method(c, S5_METHOD_PASSWORD) && geteuid() != 0)
 		return 0;
 	fflush(stdout);
 	if (pipe2(fd, O_CLOEXEC) == -1)

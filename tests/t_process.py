@@ -231,6 +231,10 @@ if os.geteuid() == 0:
                            "Permission denied", 5),
           "a config the run-as user cannot read: a warning at start")
     private.stop()
+    r = subprocess.run([SOCKD, "-n", "-f", private.conf], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0 and private.logtext().count("who cannot") == 1 and
+          "reads it as user nobody, who cannot: Permission denied" in r.stderr,
+          "... and from sockd -n, which still passes it, once (%r)" % r.stderr.strip()[:80])
 
     empty = Sockd("")
     empty.write_conf(re.sub(r'user = "[^"]*"', 'user = ""', open(empty.conf).read()))
