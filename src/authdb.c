@@ -106,9 +106,12 @@ auth_db_finish(struct auth_db *ad, const struct sockd_conf *c)
 
 /*
  * Make next->c_auth when next offers passwords.  When the file cannot
- * be read, a running configuration (old) lends its users: a bad file
- * keeps the old one.  Without one to fall back on, -1; and when the
- * loan cannot be finished, old gets its users back (without its cache).
+ * be read, a running configuration (old) of the same file lends its
+ * users: a bad file keeps the old one.  Without one to fall back on (or
+ * when passwd-file now names another file), -1; and when the loan cannot
+ * be finished, old gets its users back (without its cache).  A loan
+ * takes the file's stamp as it is now, so auth_watch() does not call the
+ * same bad file a change.
  */
 int
 auth_load(struct sockd_conf *next, struct sockd_conf *old)
@@ -119,7 +122,8 @@ auth_load(struct sockd_conf *next, struct sockd_conf *old)
 	if (!conf_uses_method(next, S5_METHOD_PASSWORD))
 		return 0;
 	if ((ad = auth_db_new(next)) == NULL) {
-		if (old == NULL || old->c_auth == NULL)
+		if (old == NULL || old->c_auth == NULL ||
+		    strcmp(old->c_passwd_file, next->c_passwd_file) != 0)
 			return -1;
 		log_warnx("%s: keeping the %zu users loaded before",
 		    next->c_passwd_file, old->c_auth->ad_passwd->pd_n);
@@ -127,6 +131,8 @@ auth_load(struct sockd_conf *next, struct sockd_conf *old)
 		old->c_auth = NULL;
 		credcache_free(ad->ad_cache);
 		ad->ad_cache = NULL;
+		if (passwd_stamp(next->c_passwd_file, &ad->ad_stamp) == -1)
+			memset(&ad->ad_stamp, 0, sizeof(ad->ad_stamp));
 		lent = 1;
 	} else
 		log_info("%s: %zu users loaded", next->c_passwd_file,

@@ -25,6 +25,7 @@
 #include "master.h"
 #include "netio.h"
 #include "pool.h"
+#include "priv.h"
 
 #define ABORT_GRACE_MS	3000	/* after SIGUSR2, before SIGKILL */
 #define DRAIN_MS	500	/* old idle workers leaving, at a reload */
@@ -113,12 +114,19 @@ reload_has_rules(const struct sockd_conf *next)
 	return -1;
 }
 
+static int
+str_changed(const char *next, const char *running)
+{
+	if (next == NULL || running == NULL)
+		return next != running;
+	return strcmp(next, running) != 0;
+}
+
 /* A key a reload cannot change: keep the running value, and say so. */
 static void
 keep_str(char **next, const char *running, const char *key)
 {
-	if ((*next == NULL && running == NULL) ||
-	    (*next != NULL && running != NULL && strcmp(*next, running) == 0))
+	if (!str_changed(*next, running))
 		return;
 	log_warnx("%s changed: restart sockd to apply", key);
 	free(*next);
@@ -133,6 +141,17 @@ keep_str(char **next, const char *running, const char *key)
 static void
 reload_fixed(const struct sockd_conf *conf, struct sockd_conf *next)
 {
+	char	 at[PATH_MAX + 16];
+	uid_t	 uid;
+	gid_t	 gid;
+
+	/* the restart that "user changed" asks for would fail: say so now */
+	if (next->c_user != NULL && (str_changed(next->c_user,
+	    conf->c_user) || str_changed(next->c_group, conf->c_group)) &&
+	    priv_lookup(next->c_user, next->c_group, &uid, &gid) != 0)
+		log_warnx("%s: the user or group to run as does not exist: "
+		    "a restart with this file would fail", conf_where(next,
+		    CK_USER, at, sizeof(at)));
 	keep_str(&next->c_user, conf->c_user, "user");
 	keep_str(&next->c_group, conf->c_group, "group");
 	keep_str(&next->c_pidfile, conf->c_pidfile, "pidfile");

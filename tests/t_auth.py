@@ -379,6 +379,19 @@ check(sd.wait_log("keeping the", 10), "a bad file on reload keeps the old users 
 m, st, s = login(sd.port, b"alice", b"looking-glass")
 check(st == 0, "alice still logs in with the old table")
 s.close()
+time.sleep(1.5)     # the master looks at the file 10 times a second
+check("changed: credential cache emptied" not in sd.logtext().split("keeping the")[-1],
+      "... and the same file still gone is not then called a change")
+# passwd-file naming another file that cannot be read: no old users to
+# lend, as at start: the reload fails.
+text = open(sd.conf).read()
+sd.write_conf(text.replace(pwfile, pwfile + ".missing"))
+n = sd.logtext().count("reload failed")
+sd.signal(signal.SIGHUP)
+check(sd.wait_log("reload failed", 10, count=n + 1) and
+      "users loaded before" not in sd.logtext().split("SIGHUP")[-1],
+      "passwd-file changed to a missing file: the reload fails, no old users lent")
+sd.write_conf(text)
 os.rename(pwfile + ".away", pwfile)
 check(sd.stop() == 0, "sockd stops cleanly")
 

@@ -233,4 +233,15 @@ rl.signal(signal.SIGHUP)
 check(rl.wait_log("configuration reloaded (generation 2)", 10), "a reload that puts it back succeeds")
 check(echo_ok(p2), "the listener put back serves")
 silent.close()
+
+# A user that a reload cannot apply, and that does not exist: the
+# restart it asks for would fail, so it says that now, with the line.
+text = open(rl.conf).read()
+if 'user = "' in text:
+    rl.write_conf(re.sub(r'user = "[^"]*"', 'user = "no-such-user-9"', text))
+    rl.signal(signal.SIGHUP)
+    check(rl.wait_log("configuration reloaded (generation 3)", 10) and
+          "sockd.conf:2: the user or group to run as does not exist: a restart with this "
+          "file would fail" in rl.logtext() and "user changed: restart sockd to apply" in rl.logtext(),
+          "reload to a user that does not exist: says a restart would fail, with file and line")
 finish()
