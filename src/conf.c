@@ -217,6 +217,7 @@ validate_listener(cfg_t *cfg, cfg_opt_t *opt)
 
 	/* an error at the title's line, not at the closing brace */
 	cfg->line = conf_section_line(cfg, "listener");
+	sec->line = cfg->line;		/* la_line: where its errors point */
 	rc = listen_addr_ok(cfg, "listener", cfg_title(sec), &ss);
 	for (i = 0; rc == 0 && i < n - 1; i++) {
 		other = cfg_title(cfg_opt_getnsec(opt, i));
@@ -415,6 +416,7 @@ add_listen(struct sockd_conf *c, const char *s, cfg_t *sec)
 	addr_ntop((struct sockaddr *)&la->la_addr, la->la_str,
 	    sizeof(la->la_str));
 	la->la_section = sec != NULL;
+	la->la_line = sec != NULL ? sec->line : c->c_lines[CK_LISTEN];
 	if (sec != NULL)
 		copy_methods(la->la_methods, &la->la_nmethods, sec);
 }

@@ -21,6 +21,7 @@ struct listen_addr {
 	uint8_t			la_methods[CONF_MAX_METHODS];
 	int			la_nmethods;	/* 0: the global methods */
 	int			la_section;	/* a listener section's */
+	int			la_line;	/* where the file names it */
 };
 
 /* keys whose values are checked after parsing: where the file set them */

@@ -21,29 +21,58 @@
 #include "log.h"
 #include "netio.h"
 
+/* What an admin can do about a listener that failed with err. */
+static const char *
+listen_hint(const struct listen_addr *la, int err)
+{
+	int	 v6 = la->la_addr.ss_family == AF_INET6;
+
+	if ((err == EADDRNOTAVAIL || err == EAFNOSUPPORT) && v6)
+		return " (IPv6 is off on this host? remove the listener)";
+	if (err == EADDRNOTAVAIL)
+		return " (not an address of this host)";
+	if (err == EACCES && addr_port((const struct sockaddr *)
+	    &la->la_addr) < 1024)
+		return " (a port below 1024 needs root)";
+	if (err == EADDRINUSE)
+		return " (another program listens there)";
+	return "";
+}
+
+/* Say why la cannot be listened on, with its place in c's file. */
 static int
-listen_one(const struct listen_addr *la)
+listen_failed(const struct sockd_conf *c, const struct listen_addr *la,
+    const char *call, int fd)
+{
+	int	 err = errno;
+
+	if (la->la_line > 0)
+		log_warnx("%s:%d: listen %s: %s: %s%s", c->c_file, la->la_line,
+		    la->la_str, call, strerror(err), listen_hint(la, err));
+	else
+		log_warnx("%s: listen %s: %s: %s%s", c->c_file, la->la_str,
+		    call, strerror(err), listen_hint(la, err));
+	if (fd != -1)
+		close(fd);
+	errno = err;
+	return -1;
+}
+
+static int
+listen_one(const struct sockd_conf *c, const struct listen_addr *la)
 {
 	int	 fd, on = 1;
 
 	fd = socket(la->la_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_warn("listen %s: socket", la->la_str);
-		return -1;
-	}
+	if (fd == -1)
+		return listen_failed(c, la, "socket", -1);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (la->la_addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (const struct sockaddr *)&la->la_addr, la->la_len) == -1) {
-		log_warn("listen %s: bind", la->la_str);
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, SOMAXCONN) == -1) {
-		log_warn("listen %s: listen", la->la_str);
-		close(fd);
-		return -1;
-	}
+	if (bind(fd, (const struct sockaddr *)&la->la_addr, la->la_len) == -1)
+		return listen_failed(c, la, "bind", fd);
+	if (listen(fd, SOMAXCONN) == -1)
+		return listen_failed(c, la, "listen", fd);
 	set_relay_opts(fd);
 	return fd;
 }
@@ -75,7 +104,7 @@ listeners_open(const struct sockd_conf *c, struct listeners *l)
 
 	memset(l, 0, sizeof(*l));
 	for (i = 0; i < c->c_nlisten; i++) {
-		if ((l->l_fd[i] = listen_one(&c->c_listen[i])) == -1) {
+		if ((l->l_fd[i] = listen_one(c, &c->c_listen[i])) == -1) {
 			l->l_n = i;
 			listeners_close(l);
 			return -1;
@@ -106,7 +135,7 @@ listeners_prepare(const struct listeners *l, const struct sockd_conf *c,
 	for (i = 0; i < c->c_nlisten; i++) {
 		if ((j = listener_find(l, c->c_listen[i].la_str)) != -1)
 			n->l_fd[i] = l->l_fd[j];
-		else if ((n->l_fd[i] = listen_one(&c->c_listen[i])) != -1)
+		else if ((n->l_fd[i] = listen_one(c, &c->c_listen[i])) != -1)
 			set_nonblock(n->l_fd[i], 1);
 		else {
 			listeners_abort(l, n);

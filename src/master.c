@@ -300,8 +300,9 @@ master_run(struct sockd_conf **confp, struct listeners *l)
 	if (climit_init() == -1)
 		fatal("per-client limits");
 	pool_fill(&pool, conf, l, conf->c_workers);
-	log_info("sockd %s started: %d workers on %d listeners",
-	    PACKAGE_VERSION, pool_count(&pool, -1), l->l_n);
+	log_info("sockd %s started: %d workers on %d listener%s",
+	    PACKAGE_VERSION, pool_count(&pool, -1), l->l_n,
+	    l->l_n == 1 ? "" : "s");
 	next = now_ms() + POOL_TICK_MS;
 	while (!got_term) {
 		ms = ms_left(next);

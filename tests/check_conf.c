@@ -419,6 +419,10 @@ START_TEST(test_listeners)
 	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1081");
 	ck_assert_int_eq(c->c_listen[0].la_nmethods, 1);
 	ck_assert_int_eq(c->c_listen[2].la_nmethods, 0);
+	/* each where its title is, for the errors of binding it */
+	ck_assert_int_eq(c->c_listen[0].la_line, 2);
+	ck_assert_int_eq(c->c_listen[1].la_line, 5);
+	ck_assert_int_eq(c->c_listen[2].la_line, 8);
 	ck_assert_int_eq(c->c_pw_fail_delay, 250);
 	ck_assert_int_eq(c->c_pw_cache_ttl, 0);
 	ck_assert_int_eq(conf_uses_method(c, S5_METHOD_PASSWORD), 1);
