@@ -364,6 +364,25 @@ validate_level(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/*
+ * Dante's "key: value" gives libconfuse's "no such option 'key:'": say
+ * what sockd.conf wants instead.
+ */
+static const char *
+dante_hint(const char *msg)
+{
+	const char	*q = strstr(msg, "no such option '");
+	size_t		 n;
+
+	if (q == NULL)
+		return "";
+	q += strlen("no such option '");
+	n = strcspn(q, "'");
+	return n > 1 && q[n] == '\'' && q[n - 1] == ':' ? " (Dante's syntax? "
+	    "sockd.conf writes key = value: see \"Moving from Dante\" in "
+	    "the README)" : "";
+}
+
 /* libconfuse's messages, "file:line: what", go to our log. */
 static void
 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
@@ -381,9 +400,10 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 			    (unsigned char)raw[i]);
 	msg[n] = '\0';
 	if (cfg != NULL && cfg->filename != NULL)
-		log_warnx("%s:%d: %s", cfg->filename, cfg->line, msg);
+		log_warnx("%s:%d: %s%s", cfg->filename, cfg->line, msg,
+		    dante_hint(msg));
 	else
-		log_warnx("%s", msg);
+		log_warnx("%s%s", msg, dante_hint(msg));
 }
 
 static char *

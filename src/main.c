@@ -328,8 +328,11 @@ main(int argc, char *argv[])
 			usage(stderr, 1);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "sockd: unexpected argument '%s' (no option "
+		    "takes one but -f and -q)\n", argv[optind]);
 		usage(stderr, 1);
+	}
 	log_init("sockd", 1, LOG_DAEMON);
 	if (check)
 		return check_only(file, query);

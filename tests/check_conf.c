@@ -174,6 +174,12 @@ static const struct bad_case bad[] = {
 	{ "\nsocks block { to = {} }\n", ":2:", "to: empty list" },
 	{ "socks pass { port = { } }\n", ":1:", "port: empty list" },
 	{ "socks pass { user = { } }\n", ":1:", "user: empty list" },
+	/* Dante's syntax pasted in */
+	{ "internal: eth0 port = 1080\n", ":1:",
+	    "no such option 'internal:' (Dante's syntax? sockd.conf writes "
+	    "key = value" },
+	{ "client pass {\n  from: 0.0.0.0/0 to: 0.0.0.0/0\n}\n", ":2:",
+	    "no such option 'from:' (Dante's syntax?" },
 	/* Dante writes user lists in one string */
 	{ "socks pass { user = \"alice bob\" }\n", ":1:",
 	    "'alice bob' is not a user name (one name a string" },
