@@ -120,6 +120,13 @@ for ssd in ([True, False] if have_ssd else [False]):
     check(renewed and master_pid() == pid,
           "[%s] reload: same master, a new generation of workers" % how)
     check(served(), "[%s] serves after the reload" % how)
+    # a file sockd -n passes but the daemon does not reload: no rules
+    good = open(sd.conf).read()
+    sd.write_conf("".join(l for l in good.splitlines(True) if not l.startswith("socks ")))
+    rc, out = init("reload", ssd)
+    check(rc == 1 and "does not reload a file without client or socks rules" in out,
+          "[%s] reload of a file without socks rules: 1, and why (%s)" % (how, out.strip()[-70:]))
+    sd.write_conf(good)
     rc, out = init("restart", ssd)
     check(rc == 0 and master_pid() not in (None, pid), "[%s] restart: a new master" % how)
     pid = master_pid()
