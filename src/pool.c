@@ -166,9 +166,9 @@ log_exit(const struct pool *p, int i, pid_t pid, int status)
 		    WEXITSTATUS(status));
 	else
 		return;
-	log_warnx("worker %ld %s", (long)pid, why);
-	if (i != -1)
-		sb_log_lost(&p->p_sb, i, why);
+	/* one line: with the session it lost, if it had one */
+	if (i == -1 || !sb_log_lost(&p->p_sb, i, why))
+		log_warnx("worker %ld %s", (long)pid, why);
 }
 
 /* Collect dead workers; the number reaped. */

@@ -222,9 +222,10 @@ sb_dump_session(const struct sb_slot *sl)
 
 /*
  * The master reaped slot i's worker, which did not end well (why): the
- * session it was serving, if any, has no line of its own; log it.
+ * session it was serving, if any, has no line of its own; log it.  1 if
+ * there was one.
  */
-void
+int
 sb_log_lost(const struct scoreboard *sb, int i, const char *why)
 {
 	const struct sb_slot *sl = &sb->sb_slots[i];
@@ -232,9 +233,10 @@ sb_log_lost(const struct scoreboard *sb, int i, const char *why)
 	int		 st = sb_state(sb, i);
 
 	if (st != SB_NEGOTIATE && st != SB_RELAY)
-		return;
+		return 0;
 	log_warnx("worker %ld %s while %s: %s", (long)sl->sl_pid, why,
 	    sb_state_name(st), sb_session_str(sl, buf, sizeof(buf)));
+	return 1;
 }
 
 /*

@@ -49,7 +49,7 @@ int	sb_state(const struct scoreboard *, int);
 uint64_t sb_served(const struct scoreboard *, int);
 const char *sb_state_name(int);
 void	sb_dump(const struct scoreboard *, int, uint64_t);
-void	sb_log_lost(const struct scoreboard *, int, const char *);
+int	sb_log_lost(const struct scoreboard *, int, const char *);
 
 /* In a worker, about its own slot (no-ops without a scoreboard). */
 void	sb_attach(struct scoreboard *, int);

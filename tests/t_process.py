@@ -43,6 +43,7 @@ check(m and sd.wait_log("worker %s killed by signal 9 while relaying: session=" 
 line = [l for l in sd.logtext().splitlines() if "while relaying: session=" in l]
 check(line and "target=127.0.0.1:%d" % echo.port in line[0] and "bytes_out=1 " in line[0],
       "... with its target and bytes")
+check(m and sd.logtext().count("worker %s killed" % m.group(1)) == 1, "... in one line")
 s.close()
 
 # Busy and idle workers: SIGTERM lets a live session finish.
