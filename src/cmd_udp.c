@@ -24,6 +24,7 @@
 #include "log.h"
 #include "netio.h"
 #include "proto.h"
+#include "scoreboard.h"
 #include "session.h"
 #include "udppeer.h"
 
@@ -231,6 +232,10 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		udp_drop(u, "destination port 0:", sa);
 		return;
 	}
+	if (sb_is_udp_relay(sa)) {
+		udp_drop(u, "destination is a UDP relay of this proxy:", sa);
+		return;
+	}
 	if (session_udp_dst_allowed(u->u_s, &h.u_dst, sa) != 0) {
 		udp_drop(u, "destination not allowed:", sa);
 		return;
@@ -426,6 +431,7 @@ cmd_udp(struct session *s)
 		session_reply(s, errno_to_rep(err), NULL);
 		return;
 	}
+	sb_session_udp(&s->s_relay);
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&s->s_relay) == 0) {
 		s->s_state = SS_RELAY;
 		session_publish(s, NULL);

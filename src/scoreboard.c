@@ -125,6 +125,7 @@ sb_session_begin(uint64_t id, const struct sockaddr_storage *client)
 	sb_self->sl_refused = 0;
 	sb_self->sl_user[0] = sb_self->sl_target[0] = '\0';
 	sb_self->sl_bytes_out = sb_self->sl_bytes_in = 0;
+	sb_self->sl_udp.ss_family = AF_UNSPEC;
 	memcpy(&sb_self->sl_client, client, sizeof(*client));
 	__atomic_add_fetch(&sb_self->sl_served, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&sb_self->sl_state, SB_NEGOTIATE, __ATOMIC_SEQ_CST);
@@ -166,7 +167,39 @@ sb_session_end(uint64_t out, uint64_t in)
 		return;
 	sb_self->sl_bytes_out = out;
 	sb_self->sl_bytes_in = in;
+	sb_self->sl_udp.ss_family = AF_UNSPEC;
 	__atomic_store_n(&sb_self->sl_state, SB_IDLE, __ATOMIC_RELEASE);
+}
+
+/* This session's UDP relay socket (the client's side), for the others. */
+void
+sb_session_udp(const struct sockaddr_storage *relay)
+{
+	if (sb_self != NULL)
+		memcpy(&sb_self->sl_udp, relay, sizeof(*relay));
+}
+
+/*
+ * Is sa the client side of a UDP relay, this worker's or another's?  A
+ * datagram sent there through an association of its own would reach the
+ * other association as if from its client, when that client is on this
+ * host, and take it over.
+ */
+int
+sb_is_udp_relay(const struct sockaddr *sa)
+{
+	const struct sockaddr	*r;
+	int			 i;
+
+	if (sb_board == NULL)
+		return 0;
+	for (i = 0; i < sb_board->sb_n; i++) {
+		r = (const struct sockaddr *)&sb_board->sb_slots[i].sl_udp;
+		if (r->sa_family == sa->sa_family &&
+		    addr_port(r) == addr_port(sa) && addr_equal_host(r, sa))
+			return 1;
+	}
+	return 0;
 }
 
 /* Sessions (this one included) from the host of sa, in every worker. */

@@ -34,6 +34,7 @@ struct sb_slot {
 	uint64_t		 sl_bytes_in;	/* target to client */
 	char			 sl_user[64];
 	char			 sl_target[160];
+	struct sockaddr_storage	 sl_udp;	/* a UDP association's relay */
 };
 
 struct scoreboard {
@@ -60,6 +61,8 @@ void	sb_session_refused(void);
 void	sb_session_relay(const char *, const char *);
 uint64_t *sb_bytes(int);
 void	sb_session_end(uint64_t, uint64_t);
+void	sb_session_udp(const struct sockaddr_storage *);
+int	sb_is_udp_relay(const struct sockaddr *);
 int	sb_count_client(const struct sockaddr *);
 
 #endif

@@ -240,4 +240,25 @@ check(got == b"" and 0.8 < dt < 5, "udp-timeout = 1: the control connection is c
 check('end="idle timeout"' in sd2.session_line("cmd=udpassociate"), "log: idle timeout")
 c.close()
 sd2.stop()
+# One association cannot send into another's relay: a client on the
+# proxy host that has not sent yet would otherwise take the outward
+# socket of the first association for its own client, and lose its
+# association to whoever sent.
+sd3 = Sockd("", workers=3)
+sd3.start()
+vc, vrelay = associate(sd3.port)
+ac, arelay = associate(sd3.port)
+hdr = lambda h, p: b"\x00\x00\x00" + s5_addr(h, p)
+au = udp_socket()
+au.sendto(hdr("127.0.0.1", vrelay[1]) + hdr("127.0.0.1", echo.port) + b"via-victim", arelay)
+time.sleep(0.3)
+vu = udp_socket()
+vu.sendto(hdr("127.0.0.1", echo.port) + b"victim-data", vrelay)
+check(recv_or_none(vu, 3) is not None and wait_count(echo, b"victim-data") == 1,
+      "a datagram to another association's relay does not take it over: the victim's is echoed")
+check(echo.count(b"via-victim") == 0, "... and the nested datagram went nowhere")
+check(sd3.wait_log("destination is a UDP relay of this proxy", 5), "... dropped, and logged")
+vc.close()
+ac.close()
+sd3.stop()
 finish()
