@@ -22,6 +22,7 @@
 
 static struct scoreboard	*sb_board;	/* in a worker */
 static struct sb_slot		*sb_self;
+static uint16_t			*sb_self_udp;	/* its sb_udp_port */
 
 static const char *const sb_names[SB_NSTATES] = {
 	"free", "starting", "idle", "negotiating", "relaying"
@@ -32,11 +33,13 @@ sb_init(struct scoreboard *sb, int n)
 {
 	void	*p;
 
-	p = mmap(NULL, (size_t)n * sizeof(struct sb_slot),
+	/* the UDP relay ports after the slots: a datagram scans only them */
+	p = mmap(NULL, (size_t)n * (sizeof(struct sb_slot) + sizeof(uint16_t)),
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
 	sb->sb_slots = p;
+	sb->sb_udp_port = (uint16_t *)(sb->sb_slots + n);
 	sb->sb_n = n;
 	return 0;
 }
@@ -48,6 +51,7 @@ sb_slot_reset(struct scoreboard *sb, int i, int gen)
 	struct sb_slot	*sl = &sb->sb_slots[i];
 
 	memset(sl, 0, sizeof(*sl));
+	__atomic_store_n(&sb->sb_udp_port[i], 0, __ATOMIC_RELEASE);
 	sl->sl_gen = gen;
 	__atomic_store_n(&sl->sl_state, SB_STARTING, __ATOMIC_RELEASE);
 }
@@ -56,9 +60,11 @@ void
 sb_slot_set_pid(struct scoreboard *sb, int i, pid_t pid)
 {
 	sb->sb_slots[i].sl_pid = pid;
-	if (pid == 0)
-		__atomic_store_n(&sb->sb_slots[i].sl_state, SB_FREE,
-		    __ATOMIC_RELEASE);
+	if (pid != 0)
+		return;
+	/* a worker gone: its relay socket is closed */
+	__atomic_store_n(&sb->sb_udp_port[i], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&sb->sb_slots[i].sl_state, SB_FREE, __ATOMIC_RELEASE);
 }
 
 /*
@@ -97,6 +103,7 @@ sb_attach(struct scoreboard *sb, int i)
 {
 	sb_board = sb;
 	sb_self = sb != NULL ? &sb->sb_slots[i] : NULL;
+	sb_self_udp = sb != NULL ? &sb->sb_udp_port[i] : NULL;
 }
 
 /* Has the master ended this worker's generation? */
@@ -125,7 +132,6 @@ sb_session_begin(uint64_t id, const struct sockaddr_storage *client)
 	sb_self->sl_refused = 0;
 	sb_self->sl_user[0] = sb_self->sl_target[0] = '\0';
 	sb_self->sl_bytes_out = sb_self->sl_bytes_in = 0;
-	sb_self->sl_udp.ss_family = AF_UNSPEC;
 	memcpy(&sb_self->sl_client, client, sizeof(*client));
 	__atomic_add_fetch(&sb_self->sl_served, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&sb_self->sl_state, SB_NEGOTIATE, __ATOMIC_SEQ_CST);
@@ -167,7 +173,8 @@ sb_session_end(uint64_t out, uint64_t in)
 		return;
 	sb_self->sl_bytes_out = out;
 	sb_self->sl_bytes_in = in;
-	sb_self->sl_udp.ss_family = AF_UNSPEC;
+	if (__atomic_load_n(sb_self_udp, __ATOMIC_RELAXED) != 0)
+		__atomic_store_n(sb_self_udp, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&sb_self->sl_state, SB_IDLE, __ATOMIC_RELEASE);
 }
 
@@ -175,8 +182,11 @@ sb_session_end(uint64_t out, uint64_t in)
 void
 sb_session_udp(const struct sockaddr_storage *relay)
 {
-	if (sb_self != NULL)
-		memcpy(&sb_self->sl_udp, relay, sizeof(*relay));
+	if (sb_self == NULL)
+		return;
+	memcpy(&sb_self->sl_udp, relay, sizeof(*relay));
+	__atomic_store_n(sb_self_udp, addr_port((const struct sockaddr *)
+	    relay), __ATOMIC_RELEASE);
 }
 
 /*
@@ -189,14 +199,17 @@ int
 sb_is_udp_relay(const struct sockaddr *sa)
 {
 	const struct sockaddr	*r;
+	uint16_t		 port = addr_port(sa);
 	int			 i;
 
 	if (sb_board == NULL)
 		return 0;
 	for (i = 0; i < sb_board->sb_n; i++) {
+		if (__atomic_load_n(&sb_board->sb_udp_port[i],
+		    __ATOMIC_ACQUIRE) != port)
+			continue;
 		r = (const struct sockaddr *)&sb_board->sb_slots[i].sl_udp;
-		if (r->sa_family == sa->sa_family &&
-		    addr_port(r) == addr_port(sa) && addr_equal_host(r, sa))
+		if (r->sa_family == sa->sa_family && addr_equal_host(r, sa))
 			return 1;
 	}
 	return 0;

@@ -39,6 +39,7 @@ struct sb_slot {
 
 struct scoreboard {
 	struct sb_slot		*sb_slots;
+	uint16_t		*sb_udp_port;	/* slot i's sl_udp port, or 0 */
 	int			 sb_n;
 };
 
