@@ -18,6 +18,8 @@
 #include "log.h"
 #include "pidfile.h"
 
+static int	 pidfile_fd = -1;	/* open, and locked, while we run */
+
 static void
 pidfile_dir(const char *path, uid_t uid, gid_t gid)
 {
@@ -74,9 +76,8 @@ lock_file(int fd, const char *path)
 }
 
 /*
- * Write our pid; the file stays open, and locked, until the daemon is
- * gone (the workers share the lock, so it is held while any of them
- * lives).
+ * Write our pid; the file stays open, and locked, until the master is
+ * gone (its workers let go of it: pidfile_forget()).
  */
 int
 pidfile_write(const char *path, uid_t uid, gid_t gid)
@@ -110,7 +111,21 @@ pidfile_write(const char *path, uid_t uid, gid_t gid)
 	}
 	if (geteuid() == 0 && fchown(fd, uid, gid) == -1)
 		log_warn("pidfile %s: chown", path);
-	return 0;	/* fd left open: the lock */
+	pidfile_fd = fd;	/* left open: the lock */
+	return 0;
+}
+
+/*
+ * In a new worker: the lock is the master's alone, so that a master
+ * killed releases it at once, whatever its workers are still finishing.
+ */
+void
+pidfile_forget(void)
+{
+	if (pidfile_fd != -1) {
+		close(pidfile_fd);
+		pidfile_fd = -1;
+	}
 }
 
 /* The name a process runs under (/proc/PID/comm, readable by anyone). */

@@ -8,6 +8,7 @@
 
 int	pidfile_write(const char *, uid_t, gid_t);
 void	pidfile_remove(const char *);
+void	pidfile_forget(void);
 pid_t	pidfile_running(const char *);
 
 #endif

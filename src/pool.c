@@ -18,6 +18,7 @@
 #include "listen.h"
 #include "log.h"
 #include "netio.h"
+#include "pidfile.h"
 #include "pool.h"
 #include "worker.h"
 
@@ -130,6 +131,7 @@ pool_spawn(struct pool *p, const struct sockd_conf *c, struct listeners *l)
 		fork_failed(p);
 		return -1;
 	case 0:
+		pidfile_forget();
 		sb_attach(&p->p_sb, i);
 		worker_main(c, l, master);
 	}

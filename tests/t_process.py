@@ -311,4 +311,21 @@ for attempt in range(4):
             x.stop()
 check(both == 0, "4 times two sockds started at once with one pid file: one runs, "
       "and the file holds its pid (%d times not)" % both)
+# The lock is the master's alone: its workers do not keep the file open,
+# so a master killed frees it at once for the next start.
+lk = Sockd("", workers=2).start()
+kids = [int(p) for p in open("/proc/%d/task/%d/children" % (lk.proc.pid, lk.proc.pid)).read().split()]
+
+
+def holds(pid):
+    try:
+        return any(os.readlink("/proc/%d/fd/%s" % (pid, f)) == lk.pidfile
+                   for f in os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return False
+
+
+check(holds(lk.proc.pid) and kids and not any(holds(k) for k in kids),
+      "the master holds the pid file open (its lock), its %d workers do not" % len(kids))
+lk.stop()
 finish()
