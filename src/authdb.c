@@ -123,6 +123,7 @@ auth_load(struct sockd_conf *next, struct sockd_conf *old)
 		return 0;
 	if ((ad = auth_db_new(next)) == NULL) {
 		if (old == NULL || old->c_auth == NULL ||
+		    next->c_passwd_file == NULL ||
 		    strcmp(old->c_passwd_file, next->c_passwd_file) != 0)
 			return -1;
 		log_warnx("%s: keeping the %zu users loaded before",

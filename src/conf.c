@@ -538,6 +538,13 @@ conf_check_paths(const struct sockd_conf *c)
 		    conf_where(c, CK_PIDFILE, at, sizeof(at)), c->c_pidfile);
 		return -1;
 	}
+	if (c->c_passwd_file == NULL && conf_uses_method(c,
+	    S5_METHOD_PASSWORD)) {
+		log_warnx("%s: passwd-file is empty, and the password method "
+		    "is offered", conf_where(c, CK_PASSWD_FILE, at,
+		    sizeof(at)));
+		return -1;
+	}
 	if (c->c_passwd_file != NULL && c->c_passwd_file[0] != '/') {
 		log_warnx("%s: passwd-file \"%s\" must be an absolute path",
 		    conf_where(c, CK_PASSWD_FILE, at, sizeof(at)),

@@ -174,6 +174,8 @@ static const struct bad_case bad[] = {
 	{ "\nsocks block { to = {} }\n", ":2:", "to: empty list" },
 	{ "socks pass { port = { } }\n", ":1:", "port: empty list" },
 	{ "socks pass { user = { } }\n", ":1:", "user: empty list" },
+	{ "methods = { \"password\" }\npasswd-file = \"\"\n", ":2:",
+	    "passwd-file is empty, and the password method is offered" },
 	/* Dante's syntax pasted in */
 	{ "internal: eth0 port = 1080\n", ":1:",
 	    "no such option 'internal:' (Dante's syntax? sockd.conf writes "

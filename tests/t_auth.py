@@ -391,6 +391,12 @@ sd.signal(signal.SIGHUP)
 check(sd.wait_log("reload failed", 10, count=n + 1) and
       "users loaded before" not in sd.logtext().split("SIGHUP")[-1],
       "passwd-file changed to a missing file: the reload fails, no old users lent")
+sd.write_conf(text.replace('passwd-file = "%s"' % pwfile, 'passwd-file = ""'))
+n = sd.logtext().count("reload failed")
+sd.signal(signal.SIGHUP)
+check(sd.wait_log("reload failed", 10, count=n + 1) and sd.proc.poll() is None and
+      "passwd-file is empty" in sd.logtext(),
+      "passwd-file = \"\" on reload: an error, the master lives on")
 sd.write_conf(text)
 os.rename(pwfile + ".away", pwfile)
 check(sd.stop() == 0, "sockd stops cleanly")
