@@ -7,8 +7,8 @@
 
 #ifdef HAVE_CRYPT_H
 #include <crypt.h>
-#include <errno.h>
 #endif
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 

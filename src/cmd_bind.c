@@ -62,7 +62,8 @@ bind_expected(struct session *s, struct addrinfo **res)
 		return 0;
 	if (resolve_dst(&s->s_dst, SOCK_STREAM, now_ms() +
 	    s->s_conf->c_connect_timeout * 1000LL, res, &rep, &why) == -1) {
-		session_why(s, "BIND: %s", why);
+		session_why(s, strcmp(why, WHY_SHUTDOWN) == 0 ? "%s" :
+		    "BIND: %s", why);
 		session_reply(s, rep, NULL);
 		return -1;
 	}

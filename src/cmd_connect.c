@@ -72,7 +72,10 @@ cmd_connect(struct session *s)
 		/* only this proxy's addresses were left to try */
 		if (ca.ca_looped && cr.cr_rep == S5_REP_NOTALLOWED)
 			session_why(s, LOOP_WHY);
-		session_why(s, "connect failed: %s", cr.cr_why);
+		if (strcmp(cr.cr_why, WHY_SHUTDOWN) == 0)
+			session_why(s, "%s", WHY_SHUTDOWN);
+		else
+			session_why(s, "connect failed: %s", cr.cr_why);
 		session_addr_blocks(s, AB_ALSO);
 		session_reply(s, cr.cr_rep, NULL);
 		return;

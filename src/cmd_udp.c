@@ -221,6 +221,12 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		return;
 	}
 	if (udp_resolve(u, &h.u_dst, &dst) == -1) {
+		/* a stop signal seen in the lookup: udp_loop() ends */
+		if (u->u_s->s_on_signal != NULL &&
+		    u->u_s->s_on_signal() == -1) {
+			u->u_end = "ended by shutdown";
+			return;
+		}
 		udp_drop(u, "destination not resolved", NULL);
 		return;
 	}
@@ -261,7 +267,7 @@ udp_from_relay(struct udp_assoc *u)
 	ssize_t			 n;
 	int			 i;
 
-	for (i = 0; i < UDP_BURST; i++) {
+	for (i = 0; i < UDP_BURST && u->u_end == NULL; i++) {
 		sl = sizeof(from);
 		n = recvfrom(u->u_fd[UDP_RELAY], s->s_buf, s->s_bufsize,
 		    MSG_TRUNC, (struct sockaddr *)&from, &sl);
@@ -406,7 +412,7 @@ udp_loop(struct udp_assoc *u)
 			u->u_end = "idle timeout";
 			return;
 		}
-		if (udp_service(u, pfd) == -1)
+		if (udp_service(u, pfd) == -1 || u->u_end != NULL)
 			return;
 	}
 }

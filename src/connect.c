@@ -88,6 +88,11 @@ resolve_dst(const struct socks_addr *dst, int socktype, int64_t deadline,
 		rc = getaddrinfo(host, port, &hints, res);
 	if (rc == 0)
 		return 0;
+	if (rc == RESOLVE_CANCELED) {
+		*rep = S5_REP_FAIL;
+		*why = WHY_SHUTDOWN;
+		return -1;
+	}
 	*rep = rc == RESOLVE_TIMEOUT ? S5_REP_TTLEXPIRED : S5_REP_HOSTUNREACH;
 	*why = rc == RESOLVE_TIMEOUT ? "name lookup timed out" :
 	    rc == EAI_AGAIN ? "name lookup failed temporarily" :
@@ -194,7 +199,7 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
 		err = ETIMEDOUT;	/* the deadline cut the list short */
 	cr->cr_errno = err;
 	cr->cr_rep = errno_to_rep(err);
-	cr->cr_why = err == ECANCELED ? "ended by shutdown" : strerror(err);
+	cr->cr_why = err == ECANCELED ? WHY_SHUTDOWN : strerror(err);
 }
 
 /*

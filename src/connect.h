@@ -27,4 +27,7 @@ void	connect_dst(const struct socks_addr *, int64_t, addr_filter_fn, void *,
 	    struct connect_result *);
 uint8_t	errno_to_rep(int);
 
+/* cr_why / resolve_dst()'s why when a stop signal ended the wait */
+#define WHY_SHUTDOWN	"ended by shutdown"
+
 #endif

@@ -33,6 +33,13 @@ netio_waitmask(const sigset_t *mask)
 	netio_mask = mask;
 }
 
+/* The signal mask waits open (NULL: the mask as it is). */
+const sigset_t *
+netio_getmask(void)
+{
+	return netio_mask;
+}
+
 /*
  * fn runs when a wait is interrupted by a signal: -1 gives the wait up
  * (the worker's shutdown timeout), 0 waits on.

@@ -12,6 +12,7 @@
 #define NETIO_TIMEOUT	(-2)	/* the deadline passed */
 
 void	netio_waitmask(const sigset_t *);
+const sigset_t *netio_getmask(void);
 void	netio_sighook(int (*)(void));
 int	netio_interrupted(void);
 int	netio_poll(struct pollfd *, nfds_t, int);

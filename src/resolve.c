@@ -16,6 +16,8 @@
 
 #include <sys/socket.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +33,7 @@
  * one is cancelled, not abandoned, so the bound must stay below that.
  */
 #define ABANDONED_MAX	4
+#define LOOKUP_SLICE_MS	100	/* the longest a stop signal waits */
 
 struct lookup {
 	struct gaicb	 l_cb;
@@ -86,19 +89,37 @@ lookup_new(const char *host, const char *port, const struct addrinfo *hints)
 	return l;
 }
 
-/* Wait for l until the deadline: its gai_error(), or EAI_INPROGRESS. */
+/*
+ * Wait for l until the deadline: its gai_error(), or EAI_INPROGRESS
+ * (*stop set when a stop signal ended the wait).  The worker's stop
+ * signals are open while it waits (netio_waitmask()), in slices, so one
+ * that came just before the wait is seen at the slice's end.
+ */
 static int
-lookup_wait(struct lookup *l, int64_t deadline)
+lookup_wait(struct lookup *l, int64_t deadline, int *stop)
 {
 	const struct gaicb	*list[1] = { &l->l_cb };
+	const sigset_t		*open = netio_getmask();
 	struct timespec		 ts;
+	sigset_t		 saved;
 	int			 ms, rc;
 
+	*stop = 0;
 	while ((rc = gai_error(&l->l_cb)) == EAI_INPROGRESS &&
 	    (ms = ms_left(deadline)) > 0) {
+		if (ms > LOOKUP_SLICE_MS)
+			ms = LOOKUP_SLICE_MS;
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (long)(ms % 1000) * 1000000;
+		if (open != NULL)
+			pthread_sigmask(SIG_SETMASK, open, &saved);
 		(void)gai_suspend(list, 1, &ts);
+		if (open != NULL)
+			pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		if (netio_interrupted() == -1) {
+			*stop = 1;
+			return gai_error(&l->l_cb);
+		}
 	}
 	return rc;
 }
@@ -122,7 +143,7 @@ resolve_timed(const char *host, const char *port,
 {
 	struct gaicb	*req[1];
 	struct lookup	*l;
-	int		 rc;
+	int		 rc, stop;
 
 	reap();
 	if (nabandoned >= ABANDONED_MAX)
@@ -134,17 +155,17 @@ resolve_timed(const char *host, const char *port,
 		free(l);	/* no thread to be had: wait in the call */
 		return getaddrinfo(host, port, hints, res);
 	}
-	if ((rc = lookup_wait(l, deadline)) == EAI_INPROGRESS) {
+	if ((rc = lookup_wait(l, deadline, &stop)) == EAI_INPROGRESS) {
 		switch (gai_cancel(&l->l_cb)) {
 		case EAI_CANCELED:	/* still queued */
 			free(l);
-			return RESOLVE_TIMEOUT;
+			return stop ? RESOLVE_CANCELED : RESOLVE_TIMEOUT;
 		case EAI_ALLDONE:	/* just ended */
 			rc = gai_error(&l->l_cb);
 			break;
 		default:		/* running: let it end on its own */
 			abandon(l);
-			return RESOLVE_TIMEOUT;
+			return stop ? RESOLVE_CANCELED : RESOLVE_TIMEOUT;
 		}
 	}
 	*res = l->l_cb.ar_result;

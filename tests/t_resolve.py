@@ -202,6 +202,33 @@ check(rc == 0 and time.time() - t <= 8,
       "SIGTERM during a hung lookup: exit status %s in %.2f s" % (rc, time.time() - t))
 s.close()
 
+# ... the worker waiting for the lookup sees the stop signals: it lets
+# go of the listener at once, and the shutdown timeout ends its session,
+# with its line, well before connect-timeout and without SIGKILL.
+sl = Sockd("connect-timeout = 20\nshutdown-timeout = 1\n", workers=1, wrapper=wrapper).start()
+s = s5_open(sl.port)
+s.sendall(b"\x05\x01\x00" + s5_addr("hang3.example", 80))
+time.sleep(0.5)
+t = time.time()
+sl.signal(signal.SIGTERM)
+closed = False
+while time.time() - t < 3 and not closed:
+    try:
+        socket.create_connection(("127.0.0.1", sl.port), timeout=1).close()
+        time.sleep(0.05)
+    except OSError:
+        closed = True
+check(closed and time.time() - t < 1, "SIGTERM in a lookup: the listener closes at once (%.2f s)" % (time.time() - t))
+try:
+    rc = sl.proc.wait(10)
+except subprocess.TimeoutExpired:
+    rc = None
+took = time.time() - t
+check(rc == 0 and took < 2.5 and "killed by signal" not in sl.logtext() and
+      'end="ended by shutdown"' in sl.session_line("target=hang3.example:80"),
+      "  ... and ends at the shutdown timeout (1 s) with its line, no SIGKILL (%.2f s): %s" % (took, sl.session_line("target=hang3.example:80")[-90:]))
+s.close()
+
 # A name with a blocked address: one line a session.  two.test is
 # Lookups given up on keep running in their worker; at the bound (4) the
 # next would fail at once, whoever asks.  The worker that reaches it leaves
