@@ -40,7 +40,8 @@ static const struct rule_key rule_keys[] = {
 	    "bindreply, udpreply)" },
 	{ "method", add_method, "a method (none, password)" },
 	{ "user", rule_add_user, "a user name (one name a string, "
-	    "user = { \"alice\", \"bob\" }; no spaces, ',' or ':')" },
+	    "user = { \"alice\", \"bob\" }, as sockpasswd(8) takes it, "
+	    "and no ',')" },
 	{ "log", add_log, "a log event (connect, disconnect, error)" },
 	{ NULL, NULL, NULL }
 };

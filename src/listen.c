@@ -25,14 +25,14 @@
 static const char *
 listen_hint(const struct listen_addr *la, int err)
 {
-	int	 v6 = la->la_addr.ss_family == AF_INET6;
+	const struct sockaddr *sa = (const struct sockaddr *)&la->la_addr;
 
-	if ((err == EADDRNOTAVAIL || err == EAFNOSUPPORT) && v6)
+	if (err == EAFNOSUPPORT || (err == EADDRNOTAVAIL &&
+	    sa->sa_family == AF_INET6 && addr_is_loopback(sa)))
 		return " (IPv6 is off on this host? remove the listener)";
 	if (err == EADDRNOTAVAIL)
 		return " (not an address of this host)";
-	if (err == EACCES && addr_port((const struct sockaddr *)
-	    &la->la_addr) < 1024)
+	if (err == EACCES && addr_port(sa) < 1024)
 		return " (a port below 1024 needs root)";
 	if (err == EADDRINUSE)
 		return " (another program listens there)";

@@ -126,8 +126,9 @@ log_replay(void)
 {
 	int	 i;
 
+	/* held at the default level: the configured one decides now */
 	for (i = 0; i < log_nheld; i++) {
-		if (!log_stderr)
+		if (!log_stderr && log_held_pri[i] <= log_level)
 			syslog(log_held_pri[i], "%s", log_held[i]);
 		free(log_held[i]);
 	}

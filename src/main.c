@@ -103,6 +103,23 @@ check_passwd(struct sockd_conf *c, int level)
 	return 0;
 }
 
+/* What check_passwd() could not do, for its caller's message. */
+static const char *
+check_failed(const struct sockd_conf *c, char *buf, size_t len)
+{
+	char		 at[PATH_MAX + 16];
+	const char	*user = c->c_user ? c->c_user : "root";
+
+	if (!conf_uses_method(c, S5_METHOD_PASSWORD))
+		snprintf(buf, len, "%s: cannot check it as user %s", c->c_file,
+		    user);
+	else
+		snprintf(buf, len, "%s: cannot load the password file %s as "
+		    "user %s", conf_where(c, CK_PASSWD_FILE, at, sizeof(at)),
+		    c->c_passwd_file, user);
+	return buf;
+}
+
 /* Started as root, sockd becomes neither uid 0 nor gid 0. */
 static int
 check_not_root(const struct sockd_conf *c, uid_t uid, gid_t gid)
@@ -199,9 +216,7 @@ check_only(const char *file, const char *query)
 		return 1;
 	}
 	if (query == NULL && check_passwd(c, LOG_WARNING) == -1) {
-		fprintf(stderr, "%s: cannot load the password file %s as "
-		    "user %s\n", conf_where(c, CK_PASSWD_FILE, at, sizeof(at)),
-		    c->c_passwd_file, c->c_user ? c->c_user : "root");
+		fprintf(stderr, "%s\n", check_failed(c, at, sizeof(at)));
 		conf_free(c);
 		return 1;
 	}
@@ -349,9 +364,7 @@ main(int argc, char *argv[])
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
 	if (check_passwd(conf, LOG_ERR) == -1)
-		fatalx("%s: cannot load the password file %s as user %s%s%s",
-		    conf_where(conf, CK_PASSWD_FILE, at, sizeof(at)),
-		    conf->c_passwd_file, conf->c_user ? conf->c_user : "root",
+		fatalx("%s%s%s", check_failed(conf, at, sizeof(at)),
 		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 	if (!foreground && conf->c_log_stderr)
 		log_warnx("log = \"stderr\" needs -d: logging to syslog");

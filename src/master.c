@@ -151,7 +151,8 @@ reload_fixed(const struct sockd_conf *conf, struct sockd_conf *next)
 	    priv_lookup(next->c_user, next->c_group, &uid, &gid) != 0)
 		log_warnx("%s: the user or group to run as does not exist: "
 		    "a restart with this file would fail", conf_where(next,
-		    CK_USER, at, sizeof(at)));
+		    str_changed(next->c_user, conf->c_user) ? CK_USER :
+		    CK_GROUP, at, sizeof(at)));
 	keep_str(&next->c_user, conf->c_user, "user");
 	keep_str(&next->c_group, conf->c_group, "group");
 	keep_str(&next->c_pidfile, conf->c_pidfile, "pidfile");
