@@ -121,6 +121,19 @@ warned = [l for l in lines if "host bits" in l]
 check(len(warned) == 1 and warned[0].startswith("<28>"),
       "... and once in syslog, at daemon.warning (%r)" % (warned[0][:70] if warned else lines[:3]))
 stop(pid)
+# ... unless log-level says warnings are not wanted.
+sd = Sockd('client pass { from = "127.0.0.1/8" }\n', workers=1)
+sd.write_conf(open(sd.conf).read().replace('log-level = "debug"', 'log-level = "err"'))
+rc, err, pid = daemon(sd, wrapper)
+lines, end = [], time.time() + 2
+while time.time() < end:
+    try:
+        lines.append(log.recv(8192).decode(errors="replace"))
+    except socket.timeout:
+        pass
+check(rc == 0 and pid and not any("host bits" in l for l in lines),
+      "log-level = err: the held warning is not sent to syslog")
+stop(pid)
 
 # A stream socket at /dev/log (syslog-ng's unix-stream), which syslog(3)
 # uses when a datagram is refused: no warning either.
