@@ -34,8 +34,11 @@ s.sendall(b"x")
 recv_exact(s, 1)
 n = sd.logtext().count("scoreboard: generation=")
 sd.signal(signal.SIGUSR1)
-sd.wait_log("state=relaying", 5)
-m = re.search(r"scoreboard: worker (\d+) \S+ state=relaying", sd.logtext())
+# the worker of this session: another may still be ending one of the
+# sessions just above
+me = "client=127.0.0.1:%d " % s.getsockname()[1]
+sd.wait_log(me, 5)
+m = re.search(r"scoreboard: worker (\d+) \S+ state=relaying .*" + re.escape(me), sd.logtext())
 if m:
     os.kill(int(m.group(1)), signal.SIGKILL)
 check(m and sd.wait_log("worker %s killed by signal 9 while relaying: session=" % m.group(1), 5),
