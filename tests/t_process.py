@@ -317,7 +317,6 @@ check(both == 0, "4 times two sockds started at once with one pid file: one runs
 # The lock is the master's alone: its workers do not keep the file open,
 # so a master killed frees it at once for the next start.
 lk = Sockd("", workers=2).start()
-kids = [int(p) for p in open("/proc/%d/task/%d/children" % (lk.proc.pid, lk.proc.pid)).read().split()]
 
 
 def holds(pid):
@@ -328,7 +327,12 @@ def holds(pid):
         return False
 
 
-check(holds(lk.proc.pid) and kids and not any(holds(k) for k in kids),
-      "the master holds the pid file open (its lock), its %d workers do not" % len(kids))
+# (a worker just forked holds it until its first steps: look again)
+ok, end = False, time.time() + 5
+while not ok and time.time() < end:
+    kids = [int(p) for p in open("/proc/%d/task/%d/children" % (lk.proc.pid, lk.proc.pid)).read().split()]
+    ok = holds(lk.proc.pid) and kids and not any(holds(k) for k in kids)
+    time.sleep(0.1)
+check(ok, "the master holds the pid file open (its lock), its %d workers do not" % len(kids))
 lk.stop()
 finish()
