@@ -227,6 +227,26 @@ class Sockd:
         return self.proc.returncode
 
 
+def refused_within(port, timeout=3, host="127.0.0.1"):
+    """Seconds until connections to port are refused, or None past timeout."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            time.sleep(0.05)
+        except OSError:
+            return time.time() - t0
+    return None
+
+
+def exit_status(proc, timeout=10):
+    """proc's exit status once it ends, or None if it runs past timeout."""
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def connect(port, host="127.0.0.1", timeout=10):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)

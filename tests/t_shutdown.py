@@ -41,10 +41,7 @@ except OSError:
 check(refused, "after SIGTERM no new client is served")
 bad = sum(1 for out, p in procs if p.wait(60) != 0 or sha256_file(out) != digest)
 check(bad == 0, "all %d transfers in flight at SIGTERM complete, sha256 right (%d bad)" % (N, bad))
-try:
-    rc = sd.proc.wait(25)
-except subprocess.TimeoutExpired:
-    rc = None
+rc = exit_status(sd.proc, 25)
 took = time.time() - t0
 check(rc == 0, "the daemon exits 0 once they are done (%.1f s after SIGTERM)" % took)
 check(took < 15, "it does not wait for the whole shutdown-timeout (%.1f s < 20)" % took)
@@ -71,10 +68,7 @@ except socket.timeout:
 took = time.time() - t0
 check(end == "reset", "the client sees a reset after the timeout, not an end that looks "
       "complete (%r, %.1f s)" % (end, took))
-try:
-    rc = sd.proc.wait(10)
-except subprocess.TimeoutExpired:
-    rc = None
+rc = exit_status(sd.proc, 10)
 took = time.time() - t0
 check(rc == 0 and 1.8 <= took < 6, "daemon exits 0 about shutdown-timeout=2 s after SIGTERM (%.1f s)" % took)
 check("shutdown timeout (2 s): ending 1 session\n" in sd.logtext(), "the log says it ended 1 session")
@@ -94,20 +88,9 @@ check(recv_exact(silent, 2) == b"\x05\x00", "a client that stops after the greet
 t0 = time.time()
 sd.signal(signal.SIGTERM)
 check(sd.wait_log("shutting down", 5), "SIGTERM with a session negotiating")
-closed = False
-end = time.time() + 3
-while time.time() < end and not closed:
-    try:
-        c = socket.create_connection(("127.0.0.1", sd.port), timeout=1)
-        c.close()
-        time.sleep(0.1)
-    except OSError:
-        closed = True
-check(closed, "the listener is closed while a worker is still negotiating (%.1f s)" % (time.time() - t0))
-try:
-    rc = sd.proc.wait(10)
-except subprocess.TimeoutExpired:
-    rc = None
+check(refused_within(sd.port) is not None,
+      "the listener is closed while a worker is still negotiating (%.1f s)" % (time.time() - t0))
+rc = exit_status(sd.proc, 10)
 took = time.time() - t0
 check(rc == 0 and took < 2.8, "the daemon exits at the shutdown timeout, 1 s, without SIGKILL (%.1f s)" % took)
 check("killed by signal" not in sd.logtext() and
@@ -125,10 +108,7 @@ check(sd.wait_log("shutting down", 5), "first SIGTERM: shutting down")
 time.sleep(0.3)
 check(sd.proc.poll() is None, "the session holds the shutdown")
 sd.signal(signal.SIGTERM)
-try:
-    rc = sd.proc.wait(10)
-except subprocess.TimeoutExpired:
-    rc = None
+rc = exit_status(sd.proc, 10)
 took = time.time() - t0
 check(rc == 0 and took < 5, "a second SIGTERM ends the session at once (%.1f s, not 30)" % took)
 check("stop signal again: ending 1 session now" in sd.logtext(), "... and says so")
@@ -161,10 +141,7 @@ s.close()
 # 6. SIGINT (Ctrl-C) in the foreground is SIGTERM.
 sd = Sockd("", workers=2).start()
 sd.signal(signal.SIGINT)
-try:
-    rc = sd.proc.wait(10)
-except subprocess.TimeoutExpired:
-    rc = None
+rc = exit_status(sd.proc, 10)
 check(rc == 0 and sd.wait_log("stopped", 1), "SIGINT: clean stop, exit 0")
 check(not os.path.exists(sd.pidfile), "SIGINT: pid file removed")
 finish()
