@@ -814,12 +814,11 @@ is_any(const struct sockaddr *sa)
 }
 
 /*
- * The methods offered to a client that came in on local: those of its
- * listener section, else the global ones.
+ * The listener a client that came in on local reached: the one bound to
+ * that address, else a wildcard on its port; NULL when there is none.
  */
-const uint8_t *
-conf_methods(const struct sockd_conf *c, const struct sockaddr *local,
-    int *n)
+const struct listen_addr *
+conf_listener(const struct sockd_conf *c, const struct sockaddr *local)
 {
 	const struct listen_addr *la, *any = NULL;
 	int	 i;
@@ -830,11 +829,23 @@ conf_methods(const struct sockd_conf *c, const struct sockaddr *local,
 		    addr_port(local))
 			continue;
 		if (addr_equal_host((struct sockaddr *)&la->la_addr, local))
-			break;
+			return la;
 		if (any == NULL && is_any((struct sockaddr *)&la->la_addr))
 			any = la;
 	}
-	la = i < c->c_nlisten && local != NULL ? &c->c_listen[i] : any;
+	return any;
+}
+
+/*
+ * The methods offered to a client that came in on local: those of its
+ * listener section, else the global ones.
+ */
+const uint8_t *
+conf_methods(const struct sockd_conf *c, const struct sockaddr *local,
+    int *n)
+{
+	const struct listen_addr *la = conf_listener(c, local);
+
 	if (la != NULL && la->la_nmethods > 0) {
 		*n = la->la_nmethods;
 		return la->la_methods;

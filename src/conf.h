@@ -85,6 +85,8 @@ const char *conf_where(const struct sockd_conf *, enum conf_key, char *,
 	    size_t);
 void	conf_free(struct sockd_conf *);
 int	conf_uses_method(const struct sockd_conf *, uint8_t);
+const struct listen_addr *conf_listener(const struct sockd_conf *,
+	    const struct sockaddr *);
 const uint8_t *conf_methods(const struct sockd_conf *,
 	    const struct sockaddr *, int *);
 

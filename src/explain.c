@@ -246,26 +246,6 @@ query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	    &c->c_socks_rules[i]) && !name_only_self(c, q, fp);
 }
 
-/* The listener the query names, or NULL (an address sockd has not). */
-static const struct listen_addr *
-query_listener(const struct sockd_conf *c, const struct sockaddr *la)
-{
-	const struct sockaddr	*l;
-	struct sockaddr_storage	 any;
-	int			 i;
-
-	for (i = 0; i < c->c_nlisten; i++) {
-		l = (const struct sockaddr *)&c->c_listen[i].la_addr;
-		memset(&any, 0, sizeof(any));
-		any.ss_family = l->sa_family;
-		if (addr_port(l) == addr_port(la) &&
-		    (addr_equal_host(l, la) ||
-		    addr_equal_host(l, (struct sockaddr *)&any)))
-			return &c->c_listen[i];
-	}
-	return NULL;
-}
-
 /* Would the listener offer the query's method?  Said why when not. */
 static int
 query_method(const struct sockd_conf *c, const struct rule_query *q,
@@ -300,7 +280,7 @@ explain_query(const struct sockd_conf *c, const char *text, FILE *fp)
 	}
 	if (!(given & RQ_LISTEN) && c->c_nlisten > 0)
 		q.q_listen = c->c_listen[0].la_addr;
-	else if ((given & RQ_LISTEN) && query_listener(c,
+	else if ((given & RQ_LISTEN) && conf_listener(c,
 	    (const struct sockaddr *)&q.q_listen) == NULL) {
 		fprintf(stderr, "query: %s has no listener that takes "
 		    "connections to that listen address\n", c->c_file);

@@ -41,12 +41,12 @@ usage(FILE *fp, int status)
 static void	check_reloadable(const struct sockd_conf *);
 
 /*
- * check_passwd()'s child: as the run-as user, say whether the config can
+ * check_as_user()'s child: as the run-as user, say whether the config can
  * be read again (SIGHUP), and load the password file; why it could not,
  * to fd.
  */
 static void __attribute__((noreturn))
-check_passwd_child(struct sockd_conf *c, int level, int fd)
+check_as_user_child(struct sockd_conf *c, int level, int fd)
 {
 	int	 err;
 
@@ -74,7 +74,7 @@ check_passwd_child(struct sockd_conf *c, int level, int fd)
  * -1 with errno set to that reason (0 when it gave none).
  */
 static int
-check_passwd(struct sockd_conf *c, int level)
+check_as_user(struct sockd_conf *c, int level)
 {
 	pid_t	 pid;
 	int	 fd[2], status, err = 0;
@@ -90,7 +90,7 @@ check_passwd(struct sockd_conf *c, int level)
 		return -1;
 	}
 	if (pid == 0)
-		check_passwd_child(c, level, fd[1]);
+		check_as_user_child(c, level, fd[1]);
 	close(fd[1]);
 	if (read(fd[0], &err, sizeof(err)) != sizeof(err))
 		err = 0;
@@ -103,7 +103,7 @@ check_passwd(struct sockd_conf *c, int level)
 	return 0;
 }
 
-/* What check_passwd() could not do, for its caller's message. */
+/* What check_as_user() could not do, for its caller's message. */
 static const char *
 check_failed(const struct sockd_conf *c, char *buf, size_t len)
 {
@@ -215,7 +215,7 @@ check_only(const char *file, const char *query)
 		conf_free(c);
 		return 1;
 	}
-	if (query == NULL && check_passwd(c, LOG_WARNING) == -1) {
+	if (query == NULL && check_as_user(c, LOG_WARNING) == -1) {
 		fprintf(stderr, "%s\n", check_failed(c, at, sizeof(at)));
 		conf_free(c);
 		return 1;
@@ -363,7 +363,7 @@ main(int argc, char *argv[])
 	already_running(conf);
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");
-	if (check_passwd(conf, LOG_ERR) == -1)
+	if (check_as_user(conf, LOG_ERR) == -1)
 		fatalx("%s%s%s", check_failed(conf, at, sizeof(at)),
 		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 	if (!foreground && conf->c_log_stderr)
