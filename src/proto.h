@@ -96,6 +96,7 @@ struct s4_request {
 	uint8_t			r_cmd;
 	struct socks_addr	r_dst;	/* IPv4 or, for 4a, a name */
 	char			r_userid[256];	/* the first 255 bytes */
+	const char		*r_bad;	/* why, when parsing gave P_BAD */
 };
 
 ssize_t	s5_parse_greeting(const uint8_t *, size_t, struct s5_greeting *);

@@ -50,9 +50,12 @@ socks4_serve(struct session *s)
 	if (n == SR_CLIENT)
 		return;
 	if (n <= 0) {
-		if (n == P_BAD)		/* 8 bytes or more: the command too */
+		if (n == P_BAD) {	/* 8 bytes or more: the command too */
 			s->s_cmd = req.r_cmd;
-		session_why(s, "malformed SOCKS4 request");
+			session_why(s, "malformed SOCKS4 request: %s",
+			    req.r_bad);
+		} else
+			session_why(s, "malformed SOCKS4 request");
 		session_reply(s, S5_REP_FAIL, NULL);
 		return;
 	}

@@ -15,6 +15,9 @@
 #include "addr.h"
 #include "proto.h"
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
 /*
  * A NUL-terminated field of at most max bytes, its NUL included: its
  * length, P_MORE or P_BAD.  dst (keep bytes) gets as much as fits.
@@ -54,8 +57,11 @@ s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
 	r->r_dst.sa_port = (uint16_t)(buf[2] << 8 | buf[3]);
 	/* the spec sets no limit; Dante takes long ones: keep 255 bytes */
 	if ((u = parse_cstr(buf + 8, len - 8, r->r_userid,
-	    sizeof(r->r_userid), S4_USERID_MAX + 1)) <= 0)
+	    sizeof(r->r_userid), S4_USERID_MAX + 1)) <= 0) {
+		if (u == P_BAD)
+			r->r_bad = "USERID longer than " STR(S4_USERID_MAX) " bytes";
 		return u;
+	}
 	is4a = buf[4] == 0 && buf[5] == 0 && buf[6] == 0 && buf[7] != 0;
 	if (!is4a) {
 		sin = (struct sockaddr_in *)&r->r_dst.sa_addr;
@@ -68,10 +74,14 @@ s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
 	r->r_dst.sa_atyp = S5_ATYP_NAME;
 	h = parse_cstr(buf + 8 + u, len - 8 - u, r->r_dst.sa_name,
 	    S5_MAXNAME + 1, S5_MAXNAME + 1);
+	if (h == P_BAD)
+		r->r_bad = "4a host name longer than " STR(S5_MAXNAME) " bytes";
 	if (h <= 0)
 		return h;
-	if (h == 1)
-		return P_BAD;	/* empty host name */
+	if (h == 1) {
+		r->r_bad = "empty 4a host name";
+		return P_BAD;
+	}
 	addr_unbracket(r->r_dst.sa_name);
 	return 8 + u + h;
 }

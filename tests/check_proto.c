@@ -257,7 +257,28 @@ START_TEST(test_socks4_userid)
 	big[8 + S4_USERID_MAX] = 0x01;
 	big[8 + S4_USERID_MAX + 1] = 0;
 	ck_assert_int_eq(s4_parse_request(big, sizeof(big), &r), P_BAD);
+	ck_assert_str_eq(r.r_bad, "USERID longer than 1024 bytes");
 	ck_assert_int_eq(s4_parse_request(big, 8 + 300, &r), P_MORE);
+}
+END_TEST
+
+/* A 4a name: empty, or with no NUL within 256 bytes, is P_BAD and says so. */
+START_TEST(test_socks4a_bad_name)
+{
+	uint8_t		 b[8 + 2 + 300];
+	struct s4_request r;
+
+	memcpy(b, "\x04\x01\x00\x50\x00\x00\x00\x01" "u\0", 10);
+	b[10] = 0;
+	ck_assert_int_eq(s4_parse_request(b, 11, &r), P_BAD);
+	ck_assert_str_eq(r.r_bad, "empty 4a host name");
+	memset(b + 10, 'a', 300);
+	ck_assert_int_eq(s4_parse_request(b, 10 + 255, &r), P_MORE);
+	ck_assert_int_eq(s4_parse_request(b, 10 + 300, &r), P_BAD);
+	ck_assert_str_eq(r.r_bad, "4a host name longer than 255 bytes");
+	b[10 + 255] = 0;
+	ck_assert_int_eq(s4_parse_request(b, 10 + 256, &r), 10 + 256);
+	ck_assert_uint_eq(strlen(r.r_dst.sa_name), 255);
 }
 END_TEST
 
@@ -685,6 +706,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_userpass_255);
 	tcase_add_test(tc, test_userpass_nul);
 	tcase_add_test(tc, test_socks4_userid);
+	tcase_add_test(tc, test_socks4a_bad_name);
 	tcase_add_test(tc, test_cmd_str);
 	tcase_add_test(tc, test_request_fields);
 	tcase_add_test(tc, test_name_255);

@@ -57,8 +57,11 @@ check(closed and out[:2] == b"\x05\x00" and out[2:4] == b"\x05\x08", "unknown AT
 check(" cmd=connect " in sd.session_line("unknown address type"),
       "log: a request answered 0x08 was read: cmd=connect, not cmd=-")
 out, closed = exchange(b"\x04\x01\x00\x50\x00\x00\x00\x01user\x00\x00")
-check(closed and out[:2] == b"\x00\x5b" and " cmd=connect " in sd.session_line("malformed SOCKS4 request"),
-      "SOCKS4a with an empty host name: 91, and cmd=connect in the log")
+check(closed and out[:2] == b"\x00\x5b" and " cmd=connect " in sd.session_line("malformed SOCKS4 request: empty 4a host name"),
+      "SOCKS4a with an empty host name: 91, cmd=connect and the reason in the log")
+out, closed = exchange(b"\x04\x01\x00\x50\x7f\x00\x00\x01" + b"U" * 1025 + b"\x00")
+check(closed and out[:2] == b"\x00\x5b" and sd.session_line("USERID longer than 1024 bytes") != "",
+      "SOCKS4 with a 1025-byte USERID: 91, and the log says the USERID is too long")
 out, closed = exchange(g + b"\x05\x07\x00\x01\x7f\x00\x00\x01\x00\x50")
 check(closed and out[2:4] == b"\x05\x07", "unknown CMD 0x07: REP 0x07")
 for cmd in (0x00, 0x04, 0xff):
