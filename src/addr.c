@@ -359,9 +359,27 @@ cidr_ntop(const struct cidr *c, char *buf, size_t len)
 	return buf;
 }
 
+/* Is name "IPv6 literal%zone", with a zone after one '%'? */
+static int
+scoped_v6(const char *name)
+{
+	const char	*pct = strchr(name, '%');
+	char		 lit[INET6_ADDRSTRLEN];
+	struct in6_addr	 in6;
+	size_t		 n = pct - name;
+
+	if (pct[1] == '\0' || strchr(pct + 1, '%') != NULL ||
+	    n >= sizeof(lit))
+		return 0;
+	memcpy(lit, name, n);
+	lit[n] = '\0';
+	return inet_pton(AF_INET6, lit, &in6) == 1;
+}
+
 /*
  * Could name be a host name (or an address literal) as it stands?
- * Letters, digits, '-', '_', '.', and ':' and '%' for IPv6 literals.
+ * Letters, digits, '-', '_', '.', and ':' for IPv6 literals, and '%'
+ * only for a scoped one ("fe80::1%eth0").
  * Anything else a resolver may rewrite (glibc decodes "\o" and "\101"
  * in a name it sends to DNS), so a name that rules saw as
  * "www.bl\ocked.example" would be looked up as www.blocked.example.
@@ -376,7 +394,7 @@ addr_name_ok(const char *name)
 	for (; *p != '\0'; p++)
 		if (!isalnum(*p) && strchr("-_.:%", *p) == NULL)
 			return 0;
-	return 1;
+	return strchr(name, '%') == NULL || scoped_v6(name);
 }
 
 /*

@@ -619,6 +619,13 @@ START_TEST(test_name_ok)
 	ck_assert(addr_name_ok("localhost"));
 	ck_assert(addr_name_ok("::1"));
 	ck_assert(addr_name_ok("fe80::1%eth0"));
+	ck_assert(addr_name_ok("fe80::1%2"));
+	ck_assert(!addr_name_ok("localhost%lo"));
+	ck_assert(!addr_name_ok("a%b"));
+	ck_assert(!addr_name_ok("%"));
+	ck_assert(!addr_name_ok("fe80::1%"));
+	ck_assert(!addr_name_ok("fe80::1%eth0%1"));
+	ck_assert(!addr_name_ok("%eth0"));
 	ck_assert(addr_name_ok("10.1.2.3"));
 	ck_assert(!addr_name_ok(""));
 	ck_assert(!addr_name_ok("www.bl\\ocked.example"));

@@ -299,7 +299,7 @@ check(rep is not None and rep[0] == 0 and "ok.dns.test" in dns.names,
 s, rep = s5_connect(sdn.port, "www.blocked.dns.test", echo.port)
 s.close()
 check(rep is not None and rep[0] == 2, "www.blocked.dns.test: blocked by name, REP 0x02")
-for name in ("www.bl\\ocked.dns.test", "www.blocked.dns.tes\\116"):
+for name in ("www.bl\\ocked.dns.test", "www.blocked.dns.tes\\116", "www.blocked.dns.test%lo"):
     s, rep = s5_connect(sdn.port, name, echo.port)
     s.close()
     line = sdn.session_line("end=")
