@@ -815,7 +815,9 @@ is_any(const struct sockaddr *sa)
 
 /*
  * The listener a client that came in on local reached: the one bound to
- * that address, else a wildcard on its port; NULL when there is none.
+ * that address, else a wildcard of its family on its port ("*:1080" is
+ * not "[::]:1080": IPv6 listeners are IPV6_V6ONLY); NULL when there is
+ * none.
  */
 const struct listen_addr *
 conf_listener(const struct sockd_conf *c, const struct sockaddr *local)
@@ -830,7 +832,8 @@ conf_listener(const struct sockd_conf *c, const struct sockaddr *local)
 			continue;
 		if (addr_equal_host((struct sockaddr *)&la->la_addr, local))
 			return la;
-		if (any == NULL && is_any((struct sockaddr *)&la->la_addr))
+		if (any == NULL && la->la_addr.ss_family == local->sa_family &&
+		    is_any((struct sockaddr *)&la->la_addr))
 			any = la;
 	}
 	return any;

@@ -453,6 +453,34 @@ START_TEST(test_listeners)
 	conf_free(c);
 	errors();
 
+	/*
+	 * Wildcards of both families on one port: a client gets its own
+	 * family's, whichever comes first (an IPv6 client once got the
+	 * IPv4 wildcard's "none" past its own listener's "password").
+	 */
+	c = load("listener \"*:1084\" { methods = { \"none\" } }\n"
+	    "listener \"[::]:1084\" { methods = { \"password\" } }\n"
+	    "listen = { \"[::]:1085\" }\n"
+	    "listener \"*:1085\" { methods = { \"password\" } }\n");
+	ck_assert_ptr_nonnull(c);
+	addr_parse_hostport("[::1]:1084", &ss, &sl);
+	m = conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(m[0], S5_METHOD_PASSWORD);
+	addr_parse_hostport("127.0.0.1:1084", &ss, &sl);
+	m = conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(m[0], S5_METHOD_NONE);
+	addr_parse_hostport("[::1]:1085", &ss, &sl);	/* the global ones */
+	m = conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(m[0], S5_METHOD_NONE);
+	addr_parse_hostport("127.0.0.1:1085", &ss, &sl);
+	m = conf_methods(c, (struct sockaddr *)&ss, &n);
+	ck_assert_int_eq(m[0], S5_METHOD_PASSWORD);
+	conf_free(c);
+	errors();
+
 	c = load("listen = { \"127.0.0.1:1080\" }\n"
 	    "listener \"127.0.0.1:1081\" { methods = { \"none\" } }\n");
 	ck_assert_ptr_nonnull(c);
