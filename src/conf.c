@@ -626,6 +626,31 @@ conf_empty_condition(const char *file, const char *text, size_t len)
 }
 
 /*
+ * "listen += { ... }" beside listener sections: += adds to the default
+ * (127.0.0.1:1080), which the sections turn off, so it would bring back
+ * a listener nobody wrote, with the global methods.  -1, logged, if so.
+ */
+static int
+conf_listen_add(const char *file, const char *text, size_t len)
+{
+	struct conf_span	 sp[64];
+	int			 i, n, line;
+
+	if ((line = conf_key_add(text, len, "listen")) == 0)
+		return 0;
+	n = conf_sections(text, len, sp, 64);
+	for (i = 0; i < n; i++)
+		if (strcmp(sp[i].cs_name, "listener") == 0) {
+			log_warnx("%s:%d: listen +=: with listener sections "
+			    "there is no default to add to (+= would bring "
+			    "back 127.0.0.1:1080): write listen = { ... }",
+			    file, line);
+			return -1;
+		}
+	return 0;
+}
+
+/*
  * The file's text with its comments blanked, for libconfuse (see
  * conf_text.c); NULL, logged, if it cannot be read, a string, comment
  * or brace is still open at its end, or methods or a rule condition are
@@ -659,7 +684,8 @@ conf_text(const char *file, size_t *len)
 		free(text);
 		return NULL;
 	}
-	if (conf_empty_condition(file, text, *len) == -1) {
+	if (conf_empty_condition(file, text, *len) == -1 ||
+	    conf_listen_add(file, text, *len) == -1) {
 		free(text);
 		return NULL;
 	}

@@ -312,6 +312,22 @@ conf_empty_add(const char *buf, size_t len, const char *key, int mindepth)
 	return key_walk(buf, len, key, mindepth, INT_MAX, empty_add_at, 1);
 }
 
+/* Does buf[i..] go on, blanks and newlines aside, as "+="? */
+static int
+add_at(const char *buf, size_t len, size_t i)
+{
+	while (i < len && strchr(" \t\r\n", buf[i]) != NULL)
+		i++;
+	return i + 1 < len && buf[i] == '+' && buf[i + 1] == '=';
+}
+
+/* The line of the first top-level "key += ...", or 0. */
+int
+conf_key_add(const char *buf, size_t len, const char *key)
+{
+	return key_walk(buf, len, key, 0, 0, add_at, 1);
+}
+
 /*
  * The line where the (comment-blanked) text last sets the top-level key,
  * "key = ..." or "\"key\" = ...": libconfuse keeps the last one.  0 if it

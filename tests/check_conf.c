@@ -152,6 +152,11 @@ static const struct bad_case bad[] = {
 	    "duplicate" },
 	{ "listen = { \"[::1]:80\" }\nlistener \"[::1]:80\" {}\n", "",
 	    "twice" },
+	/* += beside listener sections would bring back 127.0.0.1:1080 */
+	{ "listener \"[::1]:80\" {}\n\nlisten += { }\n", ":3:",
+	    "listen +=: with listener sections there is no default" },
+	{ "listen\n+= { \"[::1]:81\" }\nlistener \"[::1]:80\" {}\n", ":1:",
+	    "would bring back 127.0.0.1:1080" },
 	{ "password-cache-size = 0\n", ":1:", "password-cache-size" },
 	{ "password-fail-delay = -5\n", ":1:", "password-fail-delay" },
 	/* a truncated file: libconfuse would take its end as every '}' */
@@ -450,6 +455,15 @@ START_TEST(test_listeners)
 	addr_parse_hostport("127.0.0.1:9999", &ss, &sl);
 	conf_methods(c, (struct sockaddr *)&ss, &n);
 	ck_assert_int_eq(n, 1);
+	conf_free(c);
+	errors();
+
+	/* += adds to the default listen address (sockd.conf(5)'s example) */
+	c = load("listen += { \"[::1]:1080\" }\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_nlisten, 2);
+	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1080");
+	ck_assert_str_eq(c->c_listen[1].la_str, "[::1]:1080");
 	conf_free(c);
 	errors();
 
