@@ -88,19 +88,18 @@ parse_userpass(const uint8_t *buf, size_t len, void *out)
 
 /*
  * Slow down guessing: answer a failure the configured delay after the
- * login came (since), within the deadline.  Counted from then, not from
- * the end of the check, so a hash cheaper or dearer than another (an
- * unknown user's, which costs what the first user's does) does not show
- * in the time the answer takes.
+ * login came (since).  Counted from then, not from the end of the
+ * check, so a hash cheaper or dearer than another (an unknown user's,
+ * which costs what the file's first user's does) does not show in the
+ * time the answer takes; and in full, even past the negotiate deadline,
+ * which would otherwise cut it to less than a check's cost for a login
+ * sent just before it.  conf_check() keeps it below negotiate-timeout.
  */
 static void
 fail_delay(struct session *s, int64_t since)
 {
 	int64_t		 end = since + s->s_conf->c_pw_fail_delay;
 	int		 left;
-
-	if (end > s->s_deadline)
-		end = s->s_deadline;
 	/* a sleep that sees the stop signals, as every wait of a worker */
 	while ((left = ms_left(end)) > 0)
 		if (netio_poll(NULL, 0, left) == -1 && errno == EINTR &&

@@ -32,22 +32,33 @@ auth_free(struct auth_db *ad)
 	free(ad);
 }
 
+/* The hash on the file's first user line (the entries are sorted). */
+static const char *
+first_hash(const struct passwd_db *db)
+{
+	const struct passwd_entry *first = NULL;
+	size_t		 i;
+
+	for (i = 0; i < db->pd_n; i++)
+		if (first == NULL || db->pd_ent[i].pe_line < first->pe_line)
+			first = &db->pd_ent[i];
+	return first != NULL ? first->pe_hash : NULL;
+}
+
 /*
  * A hash of a random password made with the setting (method, cost, salt)
- * of the first user's hash, so that checking an unknown user costs what
- * checking a real one does.
+ * of the file's first user's hash, so that checking an unknown user
+ * costs what checking a real one does.
  */
 static char *
 make_dummy(const struct passwd_db *db)
 {
 	struct crypt_data *cd;
-	const char	*setting = NULL;
+	const char	*setting = first_hash(db);
 	char		 pw[33], *out = NULL;
 	uint8_t		 rnd[16];
 	size_t		 i;
 
-	if (db->pd_n > 0)
-		setting = db->pd_ent[0].pe_hash;
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		return NULL;
 	if (getentropy(rnd, sizeof(rnd)) == -1)

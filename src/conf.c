@@ -590,6 +590,14 @@ conf_check(const struct sockd_conf *c)
 		    c->c_max_workers);
 		return -1;
 	}
+	/* a failed login waits it in full, past negotiate-timeout too */
+	if (c->c_pw_fail_delay > c->c_negotiate_timeout * 1000) {
+		log_warnx("%s: password-fail-delay (%d ms) is longer than "
+		    "negotiate-timeout (%d s)", conf_where(c, CK_PW_FAIL_DELAY,
+		    at, sizeof(at)), c->c_pw_fail_delay,
+		    c->c_negotiate_timeout);
+		return -1;
+	}
 	if (c->c_min_spare > c->c_max_spare) {
 		log_warnx("%s: min-spare-workers (%d) is more than "
 		    "max-spare-workers (%d)", conf_where(c, CK_MIN_SPARE, at,
@@ -695,7 +703,7 @@ conf_text(const char *file, size_t *len)
 /* the keys of enum conf_key, in its order */
 static const char *const key_names[CK_NKEYS] = {
 	"user", "group", "pidfile", "passwd-file", "workers",
-	"min-spare-workers", "listen"
+	"min-spare-workers", "listen", "password-fail-delay"
 };
 
 /*

@@ -27,7 +27,7 @@ struct listen_addr {
 /* keys whose values are checked after parsing: where the file set them */
 enum conf_key {
 	CK_USER, CK_GROUP, CK_PIDFILE, CK_PASSWD_FILE, CK_WORKERS,
-	CK_MIN_SPARE, CK_LISTEN, CK_NKEYS
+	CK_MIN_SPARE, CK_LISTEN, CK_PW_FAIL_DELAY, CK_NKEYS
 };
 
 struct sockd_conf {

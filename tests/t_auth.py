@@ -413,6 +413,33 @@ for order, want in (('"password", "none"', 2), ('"none", "password"', 0)):
     s.close()
     sd2.stop()
 
+# --- password-fail-delay in full, even past negotiate-timeout ----------
+# Cut at the deadline, a login sent just before it was answered in less
+# than a hash check costs, so an unknown user (a cheap dummy) and a real
+# one (its own hash) showed.  A delay above the timeout is refused.
+sdt = Sockd('methods = { "password" }\npasswd-file = "%s"\n'
+            'negotiate-timeout = 1\npassword-fail-delay = 800\n' % pwfile).start()
+for user in (b"alice", b"nobody-here"):
+    s = connect(sdt.port)
+    s.sendall(b"\x05\x01\x02")
+    m = recv_exact(s, 2)
+    time.sleep(0.7)                   # 0.3 s of negotiate-timeout left
+    t0 = time.time()
+    s.sendall(b"\x01" + bytes([len(user)]) + user + b"\x05wrong")
+    a = recv_exact(s, 2, timeout=5)
+    took = time.time() - t0
+    s.close()
+    check(m == b"\x05\x02" and a == b"\x01\x01" and 0.75 <= took < 2.5,
+          "%s: a wrong login just before negotiate-timeout is answered after the full "
+          "delay (%.2f s)" % (user.decode(), took))
+sdt.stop()
+sdt.write_conf(open(sdt.conf).read().replace("password-fail-delay = 800",
+                                             "\npassword-fail-delay = 1500"))
+rc, out = sdt.check_conf()
+check(rc == 1 and re.search(r"sockd\.conf:\d+: password-fail-delay \(1500 ms\) is longer than "
+                            r"negotiate-timeout \(1 s\)", out),
+      "sockd -n: password-fail-delay above negotiate-timeout is an error naming its line")
+
 # --- a listener of its own: password on one port, none on the other ----
 pport = free_port()
 sd3 = Sockd('methods = { "none" }\npasswd-file = "%s"\n'
