@@ -168,6 +168,49 @@ query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	return passes > 0;
 }
 
+/*
+ * A UDP datagram to a name whose rule needs its address: the relay
+ * resolves it and decides on the first address, where it would go.
+ */
+static int
+query_udp_name(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 a[INET6_ADDRSTRLEN];
+	int		 i, maybe, rc, pass;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	if ((rc = getaddrinfo(q->q_name, NULL, &hints, &res)) != 0) {
+		fprintf(fp, "  cannot resolve %s (%s): the relay would drop "
+		    "the datagram\n", q->q_name, gai_strerror(rc));
+		return 0;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+			break;
+	if (ai == NULL) {
+		freeaddrinfo(res);
+		return 0;
+	}
+	memcpy(&q->q_addr, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(res);
+	addr_unmap(&q->q_addr);
+	fprintf(fp, "  %s resolves to %s first, where a datagram goes:\n",
+	    q->q_name, addr_ntop_host((struct sockaddr *)&q->q_addr, a,
+	    sizeof(a)));
+	pass = !nowhere(c, q, fp, "    ");
+	if (pass) {
+		i = walk(fp, "    ", c->c_socks_rules, c->c_nsocks_rules, q,
+		    &maybe);
+		pass = verdict(fp, "    ", RULESET_SOCKS, i < 0 ? NULL :
+		    &c->c_socks_rules[i]);
+	}
+	memset(&q->q_addr, 0, sizeof(q->q_addr));
+	return pass;
+}
+
 /* A UDP association whose first rule waits for the destinations. */
 static int
 query_udp(const struct sockd_conf *c, const struct rule_query *q, FILE *fp)
@@ -233,11 +276,14 @@ query_socks(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 	i = walk(fp, "  ", c->c_socks_rules, c->c_nsocks_rules, q, &maybe);
 	if (i >= 0 && maybe && q->q_anydst)
 		return query_udp(c, q, fp);
+	if (i >= 0 && maybe && q->q_cmd == S5_CMD_UDP)
+		return query_udp_name(c, q, fp);
 	if (i >= 0 && maybe && q->q_cmd != S5_CMD_CONNECT &&
 	    q->q_cmd != S5_CMD_BIND) {
 		fprintf(fp, "  => block: rule #%d needs the address of %s, "
-		    "and only connect and bind resolve a name before "
-		    "deciding\n", c->c_socks_rules[i].r_number, q->q_name);
+		    "and only connect, bind and UDP datagrams resolve a "
+		    "name before deciding\n", c->c_socks_rules[i].r_number,
+		    q->q_name);
 		return 0;
 	}
 	if (i >= 0 && maybe)

@@ -362,6 +362,19 @@ rc, out = query(sdu.conf, "from 127.0.0.1 command udpassociate")
 check(rc == 1 and "no rule passes any destination" in out,
       "-q: the UDP association no rule passes is blocked (%d)" % rc)
 
+# A datagram to a name under an address rule: the relay resolves it and
+# decides on the first address, and -q does the same (it said block).
+uconf = os.path.join(d, "query-udp.conf")
+for block, want in (('"10.0.0.0/8"', 0), ('{ "127.0.0.0/8", "::1" }', 1)):
+    with open(uconf, "w") as f:
+        f.write('listen = "127.0.0.1:1080"\nclient pass { from = "127.0.0.0/8" }\n'
+                'socks block { to = %s }\nsocks pass { to = "0/0" }\n' % block)
+    rc, out = query(uconf, "from 127.0.0.1 to localhost port 53 command udpassociate")
+    check(rc == want and re.search(r"localhost resolves to (127\.0\.0\.1|::1) first, "
+                                   r"where a datagram goes", out),
+          "-q: a datagram to localhost under socks block { to = %s }: %s, as the relay decides"
+          % (block, "block" if want else "pass"))
+
 qconf = os.path.join(d, "query.conf")
 with open(qconf, "w") as f:
     f.write("""listen = "127.0.0.1:1080"
