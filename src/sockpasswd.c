@@ -28,6 +28,7 @@
 
 #define DEFAULT_PASSWD	SYSCONFDIR "/sockd.passwd"
 #define PW_MAX		255		/* RFC 1929 PLEN */
+#define BCRYPT_MAX	72		/* bytes bcrypt reads */
 #define LOCK_TRIES	10
 
 struct method {
@@ -521,6 +522,12 @@ add(struct pwfile *pf, const char *user, const char *prefix,
 	char	 pw[PW_MAX + 2], *hash;
 
 	get_password(from_stdin, 1, pw, sizeof(pw));
+	/* bcrypt reads 72 bytes: a longer password's tail would not count */
+	if (strcmp(prefix, "$2b$") == 0 && strlen(pw) > BCRYPT_MAX) {
+		explicit_bzero(pw, sizeof(pw));
+		die(0, "password too long for bcrypt: at most %d bytes (it "
+		    "ignores the rest); take yescrypt", BCRYPT_MAX);
+	}
 	hash = make_hash(prefix, pw);
 	explicit_bzero(pw, sizeof(pw));
 	edit_file(pf, user, hash);

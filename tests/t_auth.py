@@ -80,6 +80,9 @@ check(rc == 0 and out.split("\n")[:3] == ["alice yescrypt", "bob sha512-crypt",
       "sockpasswd list marks a later duplicate of a name as ignored by sockd")
 rc, out = sockpasswd("-i", "-f", pwfile, "-m", "md5", "add", "dora", password="x")
 check(rc == 2 and "unknown method 'md5'" in out, "sockpasswd -m md5: a usage error, exit 2")
+rc, out = sockpasswd("-i", "-f", pwfile, "-m", "bcrypt", "add", "erin", password="e" * 73)
+check(rc == 1 and "too long for bcrypt: at most 72 bytes" in out and "erin:" not in open(pwfile).read(),
+      "sockpasswd -m bcrypt: a 73-byte password is refused (bcrypt reads 72)")
 rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="wonderland")
 check(rc == 0 and "password OK" in out, "sockpasswd verify: right password")
 rc, out = sockpasswd("-i", "-f", pwfile, "verify", "alice", password="Wonderland")
