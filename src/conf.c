@@ -692,6 +692,13 @@ conf_text(const char *file, size_t *len)
 		free(text);
 		return NULL;
 	}
+	/* the same file must mean the same to -n, a start and a reload */
+	if ((line = conf_env_ref(text, *len)) != 0) {
+		log_warnx("%s:%d: \"${\": sockd does not take values from the "
+		    "environment (libconfuse would)", file, line);
+		free(text);
+		return NULL;
+	}
 	if (conf_empty_condition(file, text, *len) == -1 ||
 	    conf_listen_add(file, text, *len) == -1) {
 		free(text);

@@ -312,6 +312,21 @@ conf_empty_add(const char *buf, size_t len, const char *key, int mindepth)
 	return key_walk(buf, len, key, mindepth, INT_MAX, empty_add_at, 1);
 }
 
+/*
+ * The line of the first "${" in the (comment-blanked) text, or 0: where
+ * libconfuse would put an environment variable's value, in any string.
+ */
+int
+conf_env_ref(const char *buf, size_t len)
+{
+	const char	*p;
+
+	for (p = buf; (p = memchr(p, '$', len - (p - buf))) != NULL; p++)
+		if ((size_t)(p - buf) + 1 < len && p[1] == '{')
+			return 1 + (int)count_lines(buf, 0, p - buf);
+	return 0;
+}
+
 /* Does buf[i..] go on, blanks and newlines aside, as "+="? */
 static int
 add_at(const char *buf, size_t len, size_t i)

@@ -152,6 +152,11 @@ static const struct bad_case bad[] = {
 	    "duplicate" },
 	{ "listen = { \"[::1]:80\" }\nlistener \"[::1]:80\" {}\n", "",
 	    "twice" },
+	/* libconfuse's ${VAR}: the file would mean what the environment says */
+	{ "workers = 2\nsocks pass { to = \"${HOME}\" }\n", ":2:",
+	    "\"${\": sockd does not take values from the environment" },
+	{ "# ${not} in a comment\npidfile = ${X:-/tmp/x}\n", ":2:",
+	    "does not take values from the environment" },
 	/* += beside listener sections would bring back 127.0.0.1:1080 */
 	{ "listener \"[::1]:80\" {}\n\nlisten += { }\n", ":3:",
 	    "listen +=: with listener sections there is no default" },
