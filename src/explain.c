@@ -309,6 +309,43 @@ query_method(const struct sockd_conf *c, const struct rule_query *q,
 	return 0;
 }
 
+/* Does any rule look at the listener a client reached? */
+static int
+rules_name_listeners(const struct sockd_conf *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->c_nclient_rules; i++)
+		if (c->c_client_rules[i].r_nlisten > 0)
+			return 1;
+	for (i = 0; i < c->c_nsocks_rules; i++)
+		if (c->c_socks_rules[i].r_nlisten > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The query's listener when it names none: the first one.  A wildcard
+ * is no address a client reaches, so when rules tell listeners apart
+ * the query must say which (-1, said why).
+ */
+static int
+default_listen(const struct sockd_conf *c, struct rule_query *q)
+{
+	const struct listen_addr *la = &c->c_listen[0];
+
+	if (addr_is_nowhere((const struct sockaddr *)&la->la_addr) &&
+	    rules_name_listeners(c)) {
+		fprintf(stderr, "query: the first listener, %s, takes any "
+		    "address, and rules name listeners: say which address "
+		    "the client reached (listen ADDRESS:PORT)\n",
+		    la->la_str);
+		return -1;
+	}
+	q->q_listen = la->la_addr;
+	return 0;
+}
+
 /*
  * Answer a query: 0 when it would pass, 1 when blocked, 2 when the
  * query itself is wrong.
@@ -324,9 +361,10 @@ explain_query(const struct sockd_conf *c, const char *text, FILE *fp)
 		fprintf(stderr, "query: %s\n", err);
 		return 2;
 	}
-	if (!(given & RQ_LISTEN) && c->c_nlisten > 0)
-		q.q_listen = c->c_listen[0].la_addr;
-	else if ((given & RQ_LISTEN) && conf_listener(c,
+	if (!(given & RQ_LISTEN) && c->c_nlisten > 0) {
+		if (default_listen(c, &q) == -1)
+			return 2;
+	} else if ((given & RQ_LISTEN) && conf_listener(c,
 	    (const struct sockaddr *)&q.q_listen) == NULL) {
 		fprintf(stderr, "query: %s has no listener that takes "
 		    "connections to that listen address\n", c->c_file);

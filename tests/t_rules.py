@@ -362,9 +362,20 @@ rc, out = query(sdu.conf, "from 127.0.0.1 command udpassociate")
 check(rc == 1 and "no rule passes any destination" in out,
       "-q: the UDP association no rule passes is blocked (%d)" % rc)
 
+# No listen in the query, a wildcard first listener, and a rule about
+# listeners: 0.0.0.0 is no address a client reaches, so -q asks.
+uconf = os.path.join(d, "query-small.conf")
+with open(uconf, "w") as f:
+    f.write('listen = "*:1080"\nclient block { listen = "127.0.0.1:1080" }\n'
+            'client pass { from = "0/0" }\nsocks pass { to = "0/0" }\n')
+rc, out = query(uconf, "from 127.0.0.1 to 127.0.0.1 port 80")
+check(rc == 2 and "say which address the client reached" in out,
+      "-q: no listen given, a wildcard first listener and listen rules: exit 2, asks which (%d)" % rc)
+rc, out = query(uconf, "from 127.0.0.1 to 127.0.0.1 port 80 listen 127.0.0.1:1080")
+check(rc == 1 and "block by client rule #1" in out, "  ... and with listen given, the rule decides")
+
 # A datagram to a name under an address rule: the relay resolves it and
 # decides on the first address, and -q does the same (it said block).
-uconf = os.path.join(d, "query-udp.conf")
 for block, want in (('"10.0.0.0/8"', 0), ('{ "127.0.0.0/8", "::1" }', 1)):
     with open(uconf, "w") as f:
         f.write('listen = "127.0.0.1:1080"\nclient pass { from = "127.0.0.0/8" }\n'
