@@ -100,6 +100,7 @@ fail_delay(struct session *s, int64_t since)
 {
 	int64_t		 end = since + s->s_conf->c_pw_fail_delay;
 	int		 left;
+
 	/* a sleep that sees the stop signals, as every wait of a worker */
 	while ((left = ms_left(end)) > 0)
 		if (netio_poll(NULL, 0, left) == -1 && errno == EINTR &&

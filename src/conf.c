@@ -641,21 +641,15 @@ conf_empty_condition(const char *file, const char *text, size_t len)
 static int
 conf_listen_add(const char *file, const char *text, size_t len)
 {
-	struct conf_span	 sp[64];
-	int			 i, n, line;
+	int	 line;
 
-	if ((line = conf_key_add(text, len, "listen")) == 0)
+	if ((line = conf_key_add(text, len, "listen")) == 0 ||
+	    conf_titled_section(text, len, "listener") == 0)
 		return 0;
-	n = conf_sections(text, len, sp, 64);
-	for (i = 0; i < n; i++)
-		if (strcmp(sp[i].cs_name, "listener") == 0) {
-			log_warnx("%s:%d: listen +=: with listener sections "
-			    "there is no default to add to (+= would bring "
-			    "back 127.0.0.1:1080): write listen = { ... }",
-			    file, line);
-			return -1;
-		}
-	return 0;
+	log_warnx("%s:%d: listen +=: with listener sections there is no "
+	    "default to add to (+= would bring back 127.0.0.1:1080): write "
+	    "listen = { ... }", file, line);
+	return -1;
 }
 
 /*

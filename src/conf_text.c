@@ -343,6 +343,22 @@ conf_key_add(const char *buf, size_t len, const char *key)
 	return key_walk(buf, len, key, 0, 0, add_at, 1);
 }
 
+/* Does buf[i..] go on, blanks and newlines aside, as a quoted title? */
+static int
+title_at(const char *buf, size_t len, size_t i)
+{
+	while (i < len && strchr(" \t\r\n", buf[i]) != NULL)
+		i++;
+	return i < len && (buf[i] == '"' || buf[i] == '\'');
+}
+
+/* The line of the first top-level section "name \"title\" ...", or 0. */
+int
+conf_titled_section(const char *buf, size_t len, const char *name)
+{
+	return key_walk(buf, len, name, 0, 0, title_at, 1);
+}
+
 /*
  * The line where the (comment-blanked) text last sets the top-level key,
  * "key = ..." or "\"key\" = ...": libconfuse keeps the last one.  0 if it

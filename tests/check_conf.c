@@ -127,6 +127,12 @@ struct bad_case {
 	const char	*words;		/* and this */
 };
 
+/* 64 rule sections, to put a section past any fixed table of them */
+#define R1	"socks pass { to = \"0/0\" }\n"
+#define R4	R1 R1 R1 R1
+#define R16	R4 R4 R4 R4
+#define R64	R16 R16 R16 R16
+
 static const struct bad_case bad[] = {
 	{ "workers = 2\nfoo = 1\n", ":2:", "foo" },
 	{ "\nlisten = { \"1.2.3.4\" }\n", ":2:", "ADDRESS:PORT" },
@@ -161,6 +167,9 @@ static const struct bad_case bad[] = {
 	{ "listener \"[::1]:80\" {}\n\nlisten += { }\n", ":3:",
 	    "listen +=: with listener sections there is no default" },
 	{ "listen\n+= { \"[::1]:81\" }\nlistener \"[::1]:80\" {}\n", ":1:",
+	    "would bring back 127.0.0.1:1080" },
+	{ "listen += { \"[::1]:81\" }\n"
+	    R64 "listener\n'[::1]:80' {}\n", ":1:",
 	    "would bring back 127.0.0.1:1080" },
 	{ "password-cache-size = 0\n", ":1:", "password-cache-size" },
 	{ "password-fail-delay = -5\n", ":1:", "password-fail-delay" },
