@@ -591,7 +591,7 @@ conf_check(const struct sockd_conf *c)
 		return -1;
 	}
 	/* a failed login waits it in full, past negotiate-timeout too */
-	if (c->c_pw_fail_delay > c->c_negotiate_timeout * 1000) {
+	if (c->c_pw_fail_delay > c->c_negotiate_timeout * 1000LL) {
 		log_warnx("%s: password-fail-delay (%d ms) is longer than "
 		    "negotiate-timeout (%d s)", conf_where(c, CK_PW_FAIL_DELAY,
 		    at, sizeof(at)), c->c_pw_fail_delay,
