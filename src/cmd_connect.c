@@ -9,6 +9,7 @@
 #include "connect.h"
 #include "netio.h"
 #include "proto.h"
+#include "scoreboard.h"
 #include "session.h"
 
 /*
@@ -92,6 +93,7 @@ cmd_connect(struct session *s)
 		return;
 	}
 	session_addr_blocks(s, AB_EVENT);
+	sb_session_out(&bnd);
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&bnd) == -1)
 		return;
 	session_relay(s);

@@ -23,6 +23,7 @@
 static struct scoreboard	*sb_board;	/* in a worker */
 static struct sb_slot		*sb_self;
 static uint16_t			*sb_self_udp;	/* its sb_udp_port */
+static int			 sb_self_i;	/* its index */
 
 static const char *const sb_names[SB_NSTATES] = {
 	"free", "starting", "idle", "negotiating", "relaying"
@@ -33,15 +34,35 @@ sb_init(struct scoreboard *sb, int n)
 {
 	void	*p;
 
-	/* the UDP relay ports after the slots: a datagram scans only them */
-	p = mmap(NULL, (size_t)n * (sizeof(struct sb_slot) + sizeof(uint16_t)),
+	/*
+	 * The UDP relay ports and the CONNECTs' local ports after the
+	 * slots: a datagram, or a new client, scans only them; and how
+	 * many CONNECTs use each local port, so that a new client whose
+	 * port none uses (nearly all) scans nothing.
+	 */
+	p = mmap(NULL, (size_t)n * (sizeof(struct sb_slot) +
+	    2 * sizeof(uint16_t)) + 65536 * sizeof(uint16_t),
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
 	sb->sb_slots = p;
 	sb->sb_udp_port = (uint16_t *)(sb->sb_slots + n);
+	sb->sb_out_port = sb->sb_udp_port + n;
+	sb->sb_out_count = sb->sb_out_port + n;
 	sb->sb_n = n;
 	return 0;
+}
+
+/* Withdraw slot i's CONNECT, once whoever gets here first (0 or port). */
+static void
+sb_out_clear(struct scoreboard *sb, int i)
+{
+	uint16_t	 port;
+
+	port = __atomic_exchange_n(&sb->sb_out_port[i], 0, __ATOMIC_ACQ_REL);
+	if (port != 0)
+		__atomic_sub_fetch(&sb->sb_out_count[port], 1,
+		    __ATOMIC_RELEASE);
 }
 
 /* The master, before it forks a worker into slot i. */
@@ -52,6 +73,7 @@ sb_slot_reset(struct scoreboard *sb, int i, int gen)
 
 	memset(sl, 0, sizeof(*sl));
 	__atomic_store_n(&sb->sb_udp_port[i], 0, __ATOMIC_RELEASE);
+	sb_out_clear(sb, i);
 	sl->sl_gen = gen;
 	__atomic_store_n(&sl->sl_state, SB_STARTING, __ATOMIC_RELEASE);
 }
@@ -62,8 +84,9 @@ sb_slot_set_pid(struct scoreboard *sb, int i, pid_t pid)
 	sb->sb_slots[i].sl_pid = pid;
 	if (pid != 0)
 		return;
-	/* a worker gone: its relay socket is closed */
+	/* a worker gone: its relay socket is closed, its CONNECT too */
 	__atomic_store_n(&sb->sb_udp_port[i], 0, __ATOMIC_RELEASE);
+	sb_out_clear(sb, i);
 	__atomic_store_n(&sb->sb_slots[i].sl_state, SB_FREE, __ATOMIC_RELEASE);
 }
 
@@ -104,6 +127,7 @@ sb_attach(struct scoreboard *sb, int i)
 	sb_board = sb;
 	sb_self = sb != NULL ? &sb->sb_slots[i] : NULL;
 	sb_self_udp = sb != NULL ? &sb->sb_udp_port[i] : NULL;
+	sb_self_i = i;
 }
 
 /* Has the master ended this worker's generation? */
@@ -175,6 +199,7 @@ sb_session_end(uint64_t out, uint64_t in)
 	sb_self->sl_bytes_in = in;
 	if (__atomic_load_n(sb_self_udp, __ATOMIC_RELAXED) != 0)
 		__atomic_store_n(sb_self_udp, 0, __ATOMIC_RELEASE);
+	sb_out_clear(sb_board, sb_self_i);
 	__atomic_store_n(&sb_self->sl_state, SB_IDLE, __ATOMIC_RELEASE);
 }
 
@@ -209,6 +234,51 @@ sb_is_udp_relay(const struct sockaddr *sa)
 		    __ATOMIC_ACQUIRE) != port)
 			continue;
 		r = (const struct sockaddr *)&sb_board->sb_slots[i].sl_udp;
+		if (r->sa_family == sa->sa_family && addr_equal_host(r, sa))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * This session's CONNECT, from its local address and port, for the
+ * others: published before the reply, so before any byte goes out.
+ */
+void
+sb_session_out(const struct sockaddr_storage *local)
+{
+	uint16_t	 port = addr_port((const struct sockaddr *)local);
+
+	if (sb_self == NULL || port == 0)
+		return;
+	memcpy(&sb_self->sl_out, local, sizeof(*local));
+	__atomic_add_fetch(&sb_board->sb_out_count[port], 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&sb_board->sb_out_port[sb_self_i], port,
+	    __ATOMIC_RELEASE);
+}
+
+/*
+ * Is the client at sa a CONNECT of this proxy's own?  Then a client
+ * chained it back into a listener, by an address the CONNECT could not
+ * tell was this host (a secondary one, say): a loop that would take a
+ * worker for every request a client pipelines.  Asked once the client
+ * has sent a byte, which that CONNECT sends only after publishing.
+ */
+int
+sb_is_outgoing(const struct sockaddr *sa)
+{
+	const struct sockaddr	*r;
+	uint16_t		 port = addr_port(sa);
+	int			 i;
+
+	if (sb_board == NULL ||
+	    __atomic_load_n(&sb_board->sb_out_count[port], __ATOMIC_ACQUIRE) == 0)
+		return 0;
+	for (i = 0; i < sb_board->sb_n; i++) {
+		if (__atomic_load_n(&sb_board->sb_out_port[i],
+		    __ATOMIC_ACQUIRE) != port)
+			continue;
+		r = (const struct sockaddr *)&sb_board->sb_slots[i].sl_out;
 		if (r->sa_family == sa->sa_family && addr_equal_host(r, sa))
 			return 1;
 	}

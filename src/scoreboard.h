@@ -35,11 +35,14 @@ struct sb_slot {
 	char			 sl_user[64];
 	char			 sl_target[160];
 	struct sockaddr_storage	 sl_udp;	/* a UDP association's relay */
+	struct sockaddr_storage	 sl_out;	/* a CONNECT's local end */
 };
 
 struct scoreboard {
 	struct sb_slot		*sb_slots;
 	uint16_t		*sb_udp_port;	/* slot i's sl_udp port, or 0 */
+	uint16_t		*sb_out_port;	/* slot i's sl_out port, or 0 */
+	uint16_t		*sb_out_count;	/* CONNECTs from each local port */
 	int			 sb_n;
 };
 
@@ -64,6 +67,8 @@ uint64_t *sb_bytes(int);
 void	sb_session_end(uint64_t, uint64_t);
 void	sb_session_udp(const struct sockaddr_storage *);
 int	sb_is_udp_relay(const struct sockaddr *);
+void	sb_session_out(const struct sockaddr_storage *);
+int	sb_is_outgoing(const struct sockaddr *);
 int	sb_count_client(const struct sockaddr *);
 
 #endif

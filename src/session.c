@@ -304,11 +304,27 @@ session_end(struct session *s)
 	s->s_tfd = s->s_cfd = -1;
 }
 
+/* The first byte picks the protocol. */
+static void
+session_dispatch(struct session *s)
+{
+	int	 v = s->s_buf[0];
+
+	if (v == SOCKS5_VERSION || v == SOCKS4_VERSION)
+		s->s_version = v;	/* else none: version=- */
+	if (v == SOCKS5_VERSION)
+		socks5_serve(s);
+	else if (v == SOCKS4_VERSION && s->s_conf->c_socks4)
+		socks4_serve(s);
+	else if (v == SOCKS4_VERSION)
+		session_why(s, "SOCKS4 is disabled");
+	else
+		session_why(s, "not SOCKS: first byte 0x%02x", v);
+}
+
 void
 session_run(struct session *s)
 {
-	int	 v;
-
 	if (session_client_allowed(s) == -1) {
 		close(s->s_cfd);	/* not a byte read, not a byte sent */
 		s->s_cfd = -1;
@@ -318,17 +334,11 @@ session_run(struct session *s)
 	set_relay_opts(s->s_cfd);	/* Linux: from the listener */
 #endif
 	if (session_fill(s) == 0) {
-		v = s->s_buf[0];
-		if (v == SOCKS5_VERSION || v == SOCKS4_VERSION)
-			s->s_version = v;	/* else none: version=- */
-		if (v == SOCKS5_VERSION)
-			socks5_serve(s);
-		else if (v == SOCKS4_VERSION && s->s_conf->c_socks4)
-			socks4_serve(s);
-		else if (v == SOCKS4_VERSION)
-			session_why(s, "SOCKS4 is disabled");
+		if (sb_is_outgoing((struct sockaddr *)&s->s_client))
+			session_why(s, "client is a CONNECT of this proxy's "
+			    "own: a loop through an address of this host");
 		else
-			session_why(s, "not SOCKS: first byte 0x%02x", v);
+			session_dispatch(s);
 	}
 	session_end(s);
 }

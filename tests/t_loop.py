@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A CONNECT back into sockd by an address it cannot tell is its own.
+
+With a wildcard listener and a second address in a subnet of the host
+(10.9.9.2 beside 10.9.9.1), a CONNECT to 10.9.9.2 leaves from 10.9.9.1:
+neither loopback nor its own source, so the check at connect time lets
+it through, and one client pipelining such requests took a worker each
+until the pool was full.  The worker that takes the looped connection
+must see, at its first byte, that its client is one of the proxy's own
+CONNECTs, and end it.
+
+The addresses live in a network namespace of the test's own (unshare
+-n, a veth pair), which takes root: elsewhere the test is skipped."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+if os.environ.get("T_LOOP_NS") != "1":
+    ok = os.geteuid() == 0 and shutil.which("unshare") and shutil.which("ip")
+    if ok:
+        ok = subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                            timeout=10).returncode == 0
+    if not ok:
+        print("skip - needs root, unshare -n and ip for a private network")
+        sys.exit(77)
+    env = dict(os.environ, T_LOOP_NS="1")
+    r = subprocess.run(["unshare", "-n", sys.executable] + sys.argv, env=env,
+                       timeout=300)
+    sys.exit(r.returncode)
+
+for cmd in (["ip", "link", "set", "lo", "up"],
+            ["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+            ["ip", "addr", "add", "10.9.9.1/24", "dev", "v0"],
+            ["ip", "addr", "add", "10.9.9.2/24", "dev", "v0"],
+            ["ip", "link", "set", "v0", "up"],
+            ["ip", "link", "set", "v1", "up"]):
+    subprocess.run(cmd, check=True, timeout=10)
+
+from harness import *
+
+echo = EchoServer()
+port = free_port()
+sd = Sockd("max-workers = 32\nmin-spare-workers = 2\n", port=port,
+           listen=["*:%d" % port], workers=4, rules="""
+client pass { from = { "127.0.0.0/8", "10.9.9.0/24" } }
+socks pass { to = "0/0" }
+""").start()
+
+
+def hop(host):
+    """A greeting and a CONNECT to host:port, the proxy's own port."""
+    return b"\x05\x01\x00" + b"\x05\x01\x00" + s5_addr(host, port)
+
+
+# The primary address is the connection's own source: refused at once.
+s = connect(port)
+s.sendall(hop("10.9.9.1"))
+r = recv_exact(s, 4)
+s.close()
+check(r[2:4] == b"\x05\x02", "CONNECT to the primary address on the proxy's port: REP 0x02")
+
+# The secondary one: the CONNECT succeeds, the looped session ends at
+# its first byte, so 20 pipelined hops take 2 workers, not 20.
+s = connect(port)
+s.sendall(hop("10.9.9.2") * 20)
+out = recv_all(s, timeout=10) or b""
+s.close()
+check(out[:4] == b"\x05\x00\x05\x00", "CONNECT to the secondary address: REP 0 (it cannot tell)")
+check(sd.wait_log("client is a CONNECT of this proxy's own"),
+      "  ... the looped session ends: its client is one of the proxy's own CONNECTs")
+time.sleep(0.5)
+loops = [l for l in sd.session_lines() if "client is a CONNECT of this proxy's own" in l]
+hops = [l for l in sd.session_lines() if "target=10.9.9.2:%d" % port in l]
+check(len(loops) == 1 and len(hops) == 1,
+      "  ... 20 pipelined hops: one CONNECT and one looped session (%d, %d)" % (len(hops), len(loops)))
+check(echoes(port, echo.port), "a client after the loop is served")
+sd.stop()
+finish()
