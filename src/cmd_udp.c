@@ -220,6 +220,11 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		udp_drop(u, "fragment (FRAG != 0)", NULL);
 		return;
 	}
+	if (h.u_dst.sa_atyp == S5_ATYP_NAME &&
+	    session_udp_name_allowed(u->u_s, &h.u_dst) != 0) {
+		udp_drop(u, "destination name not allowed", NULL);
+		return;
+	}
 	if (udp_resolve(u, &h.u_dst, &dst) == -1) {
 		/* a stop signal seen in the lookup: udp_loop() ends */
 		if (u->u_s->s_on_signal != NULL &&

@@ -391,6 +391,35 @@ session_udp_dst_allowed(struct session *s, const struct socks_addr *req,
 	return -1;
 }
 
+/*
+ * A UDP datagram to a name, before any lookup: -1, logged, when the
+ * rules block it on the name alone (as a CONNECT's would be, with no
+ * query to the nameservers); 0 when they pass it or need its address.
+ */
+int
+session_udp_name_allowed(struct session *s, const struct socks_addr *req)
+{
+	const struct rule	*r;
+	struct rule_query	 q;
+	char			 what[4 * 256 + 32], name[4 * 256 + 8];
+	int			 maybe;
+
+	session_query(s, &q);
+	q.q_cmd = S5_CMD_UDP;
+	q.q_port = req->sa_port;
+	memset(&q.q_addr, 0, sizeof(q.q_addr));
+	q.q_name[0] = '\0';
+	if (rule_query_set_dst(&q, req->sa_name) == -1)
+		snprintf(q.q_name, sizeof(q.q_name), "%s", req->sa_name);
+	r = socks_rule(s, &q, &maybe);
+	if (maybe || (r != NULL && r->r_action == RULE_PASS))
+		return 0;
+	snprintf(what, sizeof(what), " datagram to=%s",
+	    socks_addr_str(req, name, sizeof(name)));
+	log_block(s, S5_CMD_UDP, r, what);
+	return -1;
+}
+
 /* Ends of a session that went as it should (session_why's words). */
 static const char *const clean_ends[] = {
 	"closed", "control connection closed", "idle timeout",

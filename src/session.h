@@ -108,6 +108,7 @@ void	session_addr_blocks(struct session *, int);
 #define AB_END		1	/* they alone ended it: its line says so */
 #define AB_ALSO		2	/* it ended for another reason as well */
 int	session_reply_allowed(struct session *, int, const struct sockaddr *);
+int	session_udp_name_allowed(struct session *, const struct socks_addr *);
 int	session_udp_dst_allowed(struct session *, const struct socks_addr *,
 	    const struct sockaddr *);
 void	session_rules_end(struct session *);

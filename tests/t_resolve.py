@@ -306,6 +306,27 @@ for name in ("www.bl\\ocked.dns.test", "www.blocked.dns.tes\\116", "www.blocked.
     check(rep is not None and rep[0] == 4 and "www.blocked.dns.test" not in dns.names,
           "%s: REP 0x04, and nothing asked of the nameserver (REP %s)" % (name, rep and rep[0]))
 check('bad name: a character no host name has"' in sdn.logtext(), "  ... logged as a bad name")
+# A UDP datagram to a name blocked by name: dropped before any lookup,
+# as a CONNECT's would be, so the association does not wait on it.
+c = s5_open(sdn.port)
+rep = s5_request(c, 3, "0.0.0.0", 0)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", 0))
+u.settimeout(5)
+t = time.time()
+u.sendto(s5_udp_header("x.blocked.dns.test", uecho.port) + b"lost", (rep[1], rep[2]))
+u.sendto(s5_udp_header("127.0.0.1", uecho.port) + b"kept", (rep[1], rep[2]))
+try:
+    got = u.recvfrom(65535)[0]
+except socket.timeout:
+    got = b""
+took = time.time() - t
+check(got.endswith(b"kept") and took < 1 and "x.blocked.dns.test" not in dns.names,
+      "UDP to a name blocked by name: dropped unresolved, the next datagram relayed in %.2f s" % took)
+check(sdn.wait_log("datagram to=x.blocked.dns.test:%d by socks rule #1" % uecho.port),
+      "  ... logged as a block on the name")
+u.close()
+c.close()
 sdn.stop()
 dns.stop = True
 finish()

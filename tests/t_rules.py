@@ -287,8 +287,8 @@ check(sdx.wait_log("cmd=udpassociate target=0.0.0.0:0 datagram to=127.0.0.1:%d b
                    % ublocked.port), "log: the datagram block names rule #2")
 check(udp_exchange(relay, "localhost", uecho.port, b"byname") is None and
       uecho.count(b"byname") == 0, "datagram to a blocked name: dropped")
-check(sdx.wait_log("datagram to=localhost:%d resolved=" % uecho.port) and
-      "by socks rule #3" in sdx.logtext(), "log: the name block names rule #3")
+check(sdx.wait_log("datagram to=localhost:%d by socks rule #3" % uecho.port),
+      "log: the name block names rule #3, decided on the name (no resolved=)")
 check(udp_exchange(relay, "127.0.0.1", umute.port, b"mute") is None and umute.count(b"mute") == 1,
       "udpreply block: the datagram goes out, the reply is dropped")
 check(sdx.wait_log("cmd=udpreply target=0.0.0.0:0 from=127.0.0.1:%d by socks rule #4" % umute.port),
