@@ -93,7 +93,7 @@ cmd_connect(struct session *s)
 		return;
 	}
 	session_addr_blocks(s, AB_EVENT);
-	sb_session_out(&bnd);
+	sb_session_out(&bnd, &s->s_peer);
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&bnd) == -1)
 		return;
 	session_relay(s);

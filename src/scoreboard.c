@@ -241,34 +241,47 @@ sb_is_udp_relay(const struct sockaddr *sa)
 }
 
 /*
- * This session's CONNECT, from its local address and port, for the
- * others: published before the reply, so before any byte goes out.
+ * This session's CONNECT, its local end and its peer, for the others:
+ * published before the reply, so before any byte goes out.
  */
 void
-sb_session_out(const struct sockaddr_storage *local)
+sb_session_out(const struct sockaddr_storage *local,
+    const struct sockaddr_storage *peer)
 {
 	uint16_t	 port = addr_port((const struct sockaddr *)local);
 
 	if (sb_self == NULL || port == 0)
 		return;
 	memcpy(&sb_self->sl_out, local, sizeof(*local));
+	memcpy(&sb_self->sl_out_peer, peer, sizeof(*peer));
 	__atomic_add_fetch(&sb_board->sb_out_count[port], 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&sb_board->sb_out_port[sb_self_i], port,
 	    __ATOMIC_RELEASE);
 }
 
+/* Same address and port? */
+static int
+sb_same_end(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return a->sa_family == b->sa_family && addr_port(a) == addr_port(b) &&
+	    addr_equal_host(a, b);
+}
+
 /*
- * Is the client at sa a CONNECT of this proxy's own?  Then a client
- * chained it back into a listener, by an address the CONNECT could not
- * tell was this host (a secondary one, say): a loop that would take a
- * worker for every request a client pipelines.  Asked once the client
- * has sent a byte, which that CONNECT sends only after publishing.
+ * Is the connection from client to local (a listener) one of this
+ * proxy's own CONNECTs, the same TCP connection seen from its other end?
+ * Then a client chained it back into a listener, by an address the
+ * CONNECT could not tell was this host (a secondary one, say): a loop
+ * that would take a worker for every request a client pipelines.  Both
+ * ends must match: a client and a CONNECT may share a local port.
+ * Asked once the client has sent a byte, which that CONNECT sends only
+ * after publishing.
  */
 int
-sb_is_outgoing(const struct sockaddr *sa)
+sb_is_outgoing(const struct sockaddr *client, const struct sockaddr *local)
 {
-	const struct sockaddr	*r;
-	uint16_t		 port = addr_port(sa);
+	const struct sb_slot	*sl;
+	uint16_t		 port = addr_port(client);
 	int			 i;
 
 	if (sb_board == NULL ||
@@ -278,8 +291,10 @@ sb_is_outgoing(const struct sockaddr *sa)
 		if (__atomic_load_n(&sb_board->sb_out_port[i],
 		    __ATOMIC_ACQUIRE) != port)
 			continue;
-		r = (const struct sockaddr *)&sb_board->sb_slots[i].sl_out;
-		if (r->sa_family == sa->sa_family && addr_equal_host(r, sa))
+		sl = &sb_board->sb_slots[i];
+		if (sb_same_end((const struct sockaddr *)&sl->sl_out, client) &&
+		    sb_same_end((const struct sockaddr *)&sl->sl_out_peer,
+		    local))
 			return 1;
 	}
 	return 0;

@@ -36,6 +36,7 @@ struct sb_slot {
 	char			 sl_target[160];
 	struct sockaddr_storage	 sl_udp;	/* a UDP association's relay */
 	struct sockaddr_storage	 sl_out;	/* a CONNECT's local end */
+	struct sockaddr_storage	 sl_out_peer;	/* and its other end */
 };
 
 struct scoreboard {
@@ -67,8 +68,9 @@ uint64_t *sb_bytes(int);
 void	sb_session_end(uint64_t, uint64_t);
 void	sb_session_udp(const struct sockaddr_storage *);
 int	sb_is_udp_relay(const struct sockaddr *);
-void	sb_session_out(const struct sockaddr_storage *);
-int	sb_is_outgoing(const struct sockaddr *);
+void	sb_session_out(const struct sockaddr_storage *,
+	    const struct sockaddr_storage *);
+int	sb_is_outgoing(const struct sockaddr *, const struct sockaddr *);
 int	sb_count_client(const struct sockaddr *);
 
 #endif

@@ -334,7 +334,8 @@ session_run(struct session *s)
 	set_relay_opts(s->s_cfd);	/* Linux: from the listener */
 #endif
 	if (session_fill(s) == 0) {
-		if (sb_is_outgoing((struct sockaddr *)&s->s_client))
+		if (sb_is_outgoing((struct sockaddr *)&s->s_client,
+		    (struct sockaddr *)&s->s_local))
 			session_why(s, "client is a CONNECT of this proxy's "
 			    "own: a loop through an address of this host");
 		else
