@@ -28,6 +28,7 @@ struct pool {
 	int64_t		  p_tokens_at;	/* ms, bucket last refilled */
 	int64_t		  p_retired_at;	/* ms, last idle worker retired */
 	int		  p_full;	/* said that max-workers is reached */
+	int64_t		  p_full_logged; /* ms, the last "pool full" line */
 	uint64_t	  p_seen_served; /* pool_served() at the last look */
 	int		  p_seen_busy;	/* workers busy at the last look */
 	int		  p_seen_queued; /* clients waiting at the last look */

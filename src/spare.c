@@ -20,14 +20,26 @@
 #define RETIRE_MS	1000	/* one idle worker retired per this */
 #define BUSY_LOG_FORKS	8	/* log a growth of this many at once */
 #define BUSY_LOG_MS	10000	/* and at most one such line per this */
+#define FULL_LOG_MS	60000	/* at most one "pool full" line per this */
 
+/*
+ * Full: at max-workers, none idle and clients waiting.  Said once, and
+ * once more when it is over; at most once a minute, so a pool at its
+ * limit whose last worker comes and goes does not fill the log.
+ */
 static void
 pool_set_full(struct pool *p, const struct sockd_conf *c, int full)
 {
-	if (full && !p->p_full)
+	int64_t	 now = now_ms();
+
+	if (full && !p->p_full) {
+		if (p->p_full_logged != 0 &&
+		    now - p->p_full_logged < FULL_LOG_MS)
+			return;
+		p->p_full_logged = now;
 		log_warnx("pool full: %d workers (max-workers %d), none idle; "
 		    "clients wait", pool_count(p, -1), pool_limit(p, c));
-	else if (!full && p->p_full)
+	} else if (!full && p->p_full)
 		log_notice("pool no longer full: %d workers, %d idle",
 		    pool_count(p, -1), pool_idle(p));
 	p->p_full = full;
@@ -58,7 +70,7 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 
 	room = pool_limit(p, c) - pool_count(p, -1);
 	if (room <= 0) {
-		pool_set_full(p, c, 1);
+		pool_set_full(p, c, pool_idle(p) == 0 && listeners_queued(l) > 0);
 		return;
 	}
 	pool_set_full(p, c, 0);

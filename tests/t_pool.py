@@ -132,4 +132,21 @@ check(d and d["workers"] == MAX_SPARE, "it stays at %d workers" % MAX_SPARE)
 check(d and d["served"] >= CLIENTS + sessions, "served counts every session (%s)" % (d and d["served"]))
 
 check(sd.stop() == 0, "SIGTERM: exit status 0")
+
+# At max-workers with workers idle, short of min-spare-workers only, and
+# nobody waiting: not full.  It used to say "pool full ... none idle" at
+# every tick a client came and went.
+sdf = Sockd("min-spare-workers = 4\nmax-spare-workers = 6\nmax-workers = 6\n",
+            workers=6).start()
+held = [s5_connect(sdf.port, "127.0.0.1", echo.port)[0] for _ in range(4)]
+for _ in range(8):
+    echoes(sdf.port, echo.port)
+    time.sleep(0.25)
+d = sdf.scoreboard()
+check(d and d["workers"] == 6 and d["relaying"] == 4,
+      "6 of max-workers 6, 4 held (%s)" % str(d and (d["workers"], d["relaying"])))
+check("pool full" not in sdf.logtext(), "2 idle, nobody waiting: no 'pool full' line")
+for s in held:
+    s.close()
+sdf.stop()
 finish()
