@@ -9,6 +9,7 @@ import http.server
 import os
 import pwd
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -90,6 +91,26 @@ def tmpdir():
     os.chmod(d, 0o755)
     atexit.register(lambda: subprocess.call(["rm", "-rf", d]))
     return d
+
+
+def in_own_network(flag):
+    """Run this test again in a network namespace of its own (unshare
+    -n, loopback up), where it may add addresses and change sysctls;
+    flag is the environment variable that marks the second run.  Exits
+    77 (skip) without root, unshare or ip, and with the inner run's
+    status after it.  Returns only in the inner run."""
+    if os.environ.get(flag) != "1":
+        ok = os.geteuid() == 0 and shutil.which("unshare") and shutil.which("ip")
+        if ok:
+            ok = subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                                timeout=10).returncode == 0
+        if not ok:
+            print("skip - needs root, unshare -n and ip for a private network")
+            sys.exit(77)
+        r = subprocess.run(["unshare", "-n", sys.executable] + sys.argv,
+                           env=dict(os.environ, **{flag: "1"}), timeout=300)
+        sys.exit(r.returncode)
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
 
 
 def run_as_user():

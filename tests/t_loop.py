@@ -11,34 +11,18 @@ CONNECTs, and end it.
 
 The addresses live in a network namespace of the test's own (unshare
 -n, a veth pair), which takes root: elsewhere the test is skipped."""
-import os
-import shutil
 import subprocess
-import sys
 import time
 
-if os.environ.get("T_LOOP_NS") != "1":
-    ok = os.geteuid() == 0 and shutil.which("unshare") and shutil.which("ip")
-    if ok:
-        ok = subprocess.run(["unshare", "-n", "true"], capture_output=True,
-                            timeout=10).returncode == 0
-    if not ok:
-        print("skip - needs root, unshare -n and ip for a private network")
-        sys.exit(77)
-    env = dict(os.environ, T_LOOP_NS="1")
-    r = subprocess.run(["unshare", "-n", sys.executable] + sys.argv, env=env,
-                       timeout=300)
-    sys.exit(r.returncode)
+from harness import *
 
-for cmd in (["ip", "link", "set", "lo", "up"],
-            ["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+in_own_network("T_LOOP_NS")
+for cmd in (["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
             ["ip", "addr", "add", "10.9.9.1/24", "dev", "v0"],
             ["ip", "addr", "add", "10.9.9.2/24", "dev", "v0"],
             ["ip", "link", "set", "v0", "up"],
             ["ip", "link", "set", "v1", "up"]):
     subprocess.run(cmd, check=True, timeout=10)
-
-from harness import *
 
 echo = EchoServer()
 port = free_port()

@@ -105,6 +105,24 @@ def timed_request(cmd, host, port, proxy_port=None):
     return rep, took
 
 
+def udp_pair(relay, first, second, timeout):
+    """Through the relay, a datagram to first, then one to second (both
+    (host, port)): what came back and how long it took."""
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(timeout)
+    t = time.time()
+    u.sendto(s5_udp_header(*first) + b"lost", relay)
+    u.sendto(s5_udp_header(*second) + b"kept", relay)
+    try:
+        got = u.recvfrom(65535)[0]
+    except socket.timeout:
+        got = b""
+    took = time.time() - t
+    u.close()
+    return got, took
+
+
 rep, took = timed_request(1, "hang.example", 80)
 check(rep is not None and rep[0] == 0x06, "CONNECT to a name the DNS never answers: REP 0x06")
 check(1.5 <= took <= 4.5, "  ... after connect-timeout (2 s), not resolv.conf's 10 s: %.2f s" % took)
@@ -131,21 +149,10 @@ c = s5_open(sd.port)
 rep = s5_request(c, 3, "0.0.0.0", 0)
 check(rep is not None and rep[0] == 0, "UDP ASSOCIATE granted")
 if rep is not None and rep[0] == 0:
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
-    u.settimeout(8)
-    t = time.time()
-    u.sendto(s5_udp_header("hang.example", 9) + b"lost", (rep[1], rep[2]))
-    u.sendto(s5_udp_header("127.0.0.1", uecho.port) + b"kept", (rep[1], rep[2]))
-    try:
-        got = u.recvfrom(65535)[0]
-    except socket.timeout:
-        got = b""
-    took = time.time() - t
+    got, took = udp_pair((rep[1], rep[2]), ("hang.example", 9), ("127.0.0.1", uecho.port), 8)
     check(got.endswith(b"kept") and uecho.count(b"lost") == 0,
           "UDP: the datagram to the dead name dropped, the next relayed")
     check(took <= 4.5, "  ... the relay waited for the lookup no longer than connect-timeout: %.2f s" % took)
-    u.close()
     c.close()
 
 # two.test is 127.0.0.2, whose listener drops every SYN (its backlog is
@@ -310,22 +317,12 @@ check('bad name: a character no host name has"' in sdn.logtext(), "  ... logged 
 # as a CONNECT's would be, so the association does not wait on it.
 c = s5_open(sdn.port)
 rep = s5_request(c, 3, "0.0.0.0", 0)
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(("127.0.0.1", 0))
-u.settimeout(5)
-t = time.time()
-u.sendto(s5_udp_header("x.blocked.dns.test", uecho.port) + b"lost", (rep[1], rep[2]))
-u.sendto(s5_udp_header("127.0.0.1", uecho.port) + b"kept", (rep[1], rep[2]))
-try:
-    got = u.recvfrom(65535)[0]
-except socket.timeout:
-    got = b""
-took = time.time() - t
+got, took = udp_pair((rep[1], rep[2]), ("x.blocked.dns.test", uecho.port),
+                     ("127.0.0.1", uecho.port), 5)
 check(got.endswith(b"kept") and took < 1 and "x.blocked.dns.test" not in dns.names,
       "UDP to a name blocked by name: dropped unresolved, the next datagram relayed in %.2f s" % took)
 check(sdn.wait_log("datagram to=x.blocked.dns.test:%d by socks rule #1" % uecho.port),
       "  ... logged as a block on the name")
-u.close()
 c.close()
 sdn.stop()
 dns.stop = True
