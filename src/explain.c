@@ -132,22 +132,35 @@ nowhere(const struct sockd_conf *c, const struct rule_query *q, FILE *fp,
 	return 0;
 }
 
+/* name's addresses, as the daemon asks; NULL, said why (fails), if none. */
+static struct addrinfo *
+query_resolve(const char *name, int socktype, const char *fails, FILE *fp)
+{
+	struct addrinfo	 hints, *res;
+	int		 rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_ADDRCONFIG;
+	if ((rc = getaddrinfo(name, NULL, &hints, &res)) != 0) {
+		fprintf(fp, "  cannot resolve %s (%s): %s\n", name,
+		    gai_strerror(rc), fails);
+		return NULL;
+	}
+	return res;
+}
+
 /* The name's addresses, each checked as the daemon checks it. */
 static int
 query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 {
-	struct addrinfo	 hints, *res, *ai;
+	struct addrinfo	*res, *ai;
 	char		 a[INET6_ADDRSTRLEN];
-	int		 i, n = 0, maybe, passes = 0, rc;
+	int		 i, n = 0, maybe, passes = 0;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	if ((rc = getaddrinfo(q->q_name, NULL, &hints, &res)) != 0) {
-		fprintf(fp, "  cannot resolve %s (%s): the daemon would "
-		    "fail the request\n", q->q_name, gai_strerror(rc));
+	if ((res = query_resolve(q->q_name, SOCK_STREAM, "the daemon would "
+	    "fail the request", fp)) == NULL)
 		return 0;
-	}
 	for (ai = res; ai != NULL && n < EXPLAIN_MAXADDRS; ai = ai->ai_next,
 	    n++) {
 		memcpy(&q->q_addr, ai->ai_addr, ai->ai_addrlen);
@@ -175,18 +188,13 @@ query_addresses(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 static int
 query_udp_name(const struct sockd_conf *c, struct rule_query *q, FILE *fp)
 {
-	struct addrinfo	 hints, *res, *ai;
+	struct addrinfo	*res, *ai;
 	char		 a[INET6_ADDRSTRLEN];
-	int		 i, maybe, rc, pass;
+	int		 i, maybe, pass;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	if ((rc = getaddrinfo(q->q_name, NULL, &hints, &res)) != 0) {
-		fprintf(fp, "  cannot resolve %s (%s): the relay would drop "
-		    "the datagram\n", q->q_name, gai_strerror(rc));
+	if ((res = query_resolve(q->q_name, SOCK_DGRAM, "the relay would "
+	    "drop the datagram", fp)) == NULL)
 		return 0;
-	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
 			break;
