@@ -214,6 +214,14 @@ sb_session_udp(const struct sockaddr_storage *relay)
 	    relay), __ATOMIC_RELEASE);
 }
 
+/* Same address and port? */
+static int
+sb_same_end(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return a->sa_family == b->sa_family && addr_port(a) == addr_port(b) &&
+	    addr_equal_host(a, b);
+}
+
 /*
  * Is sa the client side of a UDP relay, this worker's or another's?  A
  * datagram sent there through an association of its own would reach the
@@ -223,7 +231,6 @@ sb_session_udp(const struct sockaddr_storage *relay)
 int
 sb_is_udp_relay(const struct sockaddr *sa)
 {
-	const struct sockaddr	*r;
 	uint16_t		 port = addr_port(sa);
 	int			 i;
 
@@ -233,8 +240,8 @@ sb_is_udp_relay(const struct sockaddr *sa)
 		if (__atomic_load_n(&sb_board->sb_udp_port[i],
 		    __ATOMIC_ACQUIRE) != port)
 			continue;
-		r = (const struct sockaddr *)&sb_board->sb_slots[i].sl_udp;
-		if (r->sa_family == sa->sa_family && addr_equal_host(r, sa))
+		if (sb_same_end((const struct sockaddr *)
+		    &sb_board->sb_slots[i].sl_udp, sa))
 			return 1;
 	}
 	return 0;
@@ -259,14 +266,6 @@ sb_session_out(const struct sockaddr_storage *local,
 	    __ATOMIC_RELEASE);
 }
 
-/* Same address and port? */
-static int
-sb_same_end(const struct sockaddr *a, const struct sockaddr *b)
-{
-	return a->sa_family == b->sa_family && addr_port(a) == addr_port(b) &&
-	    addr_equal_host(a, b);
-}
-
 /*
  * Is the connection from client to local (a listener) one of this
  * proxy's own CONNECTs, the same TCP connection seen from its other end?
@@ -284,8 +283,8 @@ sb_is_outgoing(const struct sockaddr *client, const struct sockaddr *local)
 	uint16_t		 port = addr_port(client);
 	int			 i;
 
-	if (sb_board == NULL ||
-	    __atomic_load_n(&sb_board->sb_out_count[port], __ATOMIC_ACQUIRE) == 0)
+	if (sb_board == NULL || __atomic_load_n(&sb_board->sb_out_count[port],
+	    __ATOMIC_ACQUIRE) == 0)
 		return 0;
 	for (i = 0; i < sb_board->sb_n; i++) {
 		if (__atomic_load_n(&sb_board->sb_out_port[i],

@@ -43,7 +43,7 @@ struct scoreboard {
 	struct sb_slot		*sb_slots;
 	uint16_t		*sb_udp_port;	/* slot i's sl_udp port, or 0 */
 	uint16_t		*sb_out_port;	/* slot i's sl_out port, or 0 */
-	uint16_t		*sb_out_count;	/* CONNECTs from each local port */
+	uint16_t		*sb_out_count;	/* CONNECTs per local port */
 	int			 sb_n;
 };
 

@@ -59,7 +59,8 @@ s4_parse_request(const uint8_t *buf, size_t len, struct s4_request *r)
 	if ((u = parse_cstr(buf + 8, len - 8, r->r_userid,
 	    sizeof(r->r_userid), S4_USERID_MAX + 1)) <= 0) {
 		if (u == P_BAD)
-			r->r_bad = "USERID longer than " STR(S4_USERID_MAX) " bytes";
+			r->r_bad = "USERID longer than " STR(S4_USERID_MAX)
+			    " bytes";
 		return u;
 	}
 	is4a = buf[4] == 0 && buf[5] == 0 && buf[6] == 0 && buf[7] != 0;

@@ -70,7 +70,8 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 
 	room = pool_limit(p, c) - pool_count(p, -1);
 	if (room <= 0) {
-		pool_set_full(p, c, pool_idle(p) == 0 && listeners_queued(l) > 0);
+		pool_set_full(p, c, pool_idle(p) == 0 &&
+		    listeners_queued(l) > 0);
 		return;
 	}
 	pool_set_full(p, c, 0);

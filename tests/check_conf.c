@@ -472,48 +472,65 @@ START_TEST(test_listeners)
 	conf_free(c);
 	errors();
 
-	/* += adds to the default listen address (sockd.conf(5)'s example) */
-	c = load("listen += { \"[::1]:1080\" }\n");
-	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(c->c_nlisten, 2);
-	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1080");
-	ck_assert_str_eq(c->c_listen[1].la_str, "[::1]:1080");
-	conf_free(c);
-	errors();
-
-	/*
-	 * Wildcards of both families on one port: a client gets its own
-	 * family's, whichever comes first (an IPv6 client once got the
-	 * IPv4 wildcard's "none" past its own listener's "password").
-	 */
-	c = load("listener \"*:1084\" { methods = { \"none\" } }\n"
-	    "listener \"[::]:1084\" { methods = { \"password\" } }\n"
-	    "listen = { \"[::]:1085\" }\n"
-	    "listener \"*:1085\" { methods = { \"password\" } }\n");
-	ck_assert_ptr_nonnull(c);
-	addr_parse_hostport("[::1]:1084", &ss, &sl);
-	m = conf_methods(c, (struct sockaddr *)&ss, &n);
-	ck_assert_int_eq(n, 1);
-	ck_assert_int_eq(m[0], S5_METHOD_PASSWORD);
-	addr_parse_hostport("127.0.0.1:1084", &ss, &sl);
-	m = conf_methods(c, (struct sockaddr *)&ss, &n);
-	ck_assert_int_eq(n, 1);
-	ck_assert_int_eq(m[0], S5_METHOD_NONE);
-	addr_parse_hostport("[::1]:1085", &ss, &sl);	/* the global ones */
-	m = conf_methods(c, (struct sockaddr *)&ss, &n);
-	ck_assert_int_eq(n, 1);
-	ck_assert_int_eq(m[0], S5_METHOD_NONE);
-	addr_parse_hostport("127.0.0.1:1085", &ss, &sl);
-	m = conf_methods(c, (struct sockaddr *)&ss, &n);
-	ck_assert_int_eq(m[0], S5_METHOD_PASSWORD);
-	conf_free(c);
-	errors();
-
 	c = load("listen = { \"127.0.0.1:1080\" }\n"
 	    "listener \"127.0.0.1:1081\" { methods = { \"none\" } }\n");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->c_nlisten, 2);
 	ck_assert_int_eq(conf_uses_method(c, S5_METHOD_PASSWORD), 0);
+	conf_free(c);
+	errors();
+}
+END_TEST
+
+/* The first method a client on local is offered; *n how many. */
+static int
+method_at(const struct sockd_conf *c, const char *local, int *n)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+
+	addr_parse_hostport(local, &ss, &sl);
+	return conf_methods(c, (struct sockaddr *)&ss, n)[0];
+}
+
+/*
+ * Wildcards of both families on one port: a client gets its own
+ * family's, whichever comes first (an IPv6 client once got the IPv4
+ * wildcard's "none" past its own listener's "password").
+ */
+START_TEST(test_listener_families)
+{
+	struct sockd_conf *c = load(
+	    "listener \"*:1084\" { methods = { \"none\" } }\n"
+	    "listener \"[::]:1084\" { methods = { \"password\" } }\n"
+	    "listen = { \"[::]:1085\" }\n"
+	    "listener \"*:1085\" { methods = { \"password\" } }\n");
+	int	 n;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(method_at(c, "[::1]:1084", &n), S5_METHOD_PASSWORD);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(method_at(c, "127.0.0.1:1084", &n), S5_METHOD_NONE);
+	ck_assert_int_eq(n, 1);
+	/* [::]:1085 from listen: the global methods */
+	ck_assert_int_eq(method_at(c, "[::1]:1085", &n), S5_METHOD_NONE);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(method_at(c, "127.0.0.1:1085", &n),
+	    S5_METHOD_PASSWORD);
+	conf_free(c);
+	errors();
+}
+END_TEST
+
+/* += adds to the default listen address (sockd.conf(5)'s example). */
+START_TEST(test_listen_add)
+{
+	struct sockd_conf *c = load("listen += { \"[::1]:1080\" }\n");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->c_nlisten, 2);
+	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1080");
+	ck_assert_str_eq(c->c_listen[1].la_str, "[::1]:1080");
 	conf_free(c);
 	errors();
 }
@@ -829,6 +846,8 @@ conf_suite(void)
 	    sizeof(empty) / sizeof(empty[0]));
 	tcase_add_test(tc, test_key_twice);
 	tcase_add_test(tc, test_listeners);
+	tcase_add_test(tc, test_listener_families);
+	tcase_add_test(tc, test_listen_add);
 	tcase_add_test(tc, test_listen_sockets);
 	suite_add_tcase(s, tc);
 	/* files of 4,097 entries and rules: 0.1 s plain, 8 s under ASan */

@@ -77,7 +77,9 @@ function doBind(argv) {
   client.on('error', fail);
   client.on('bound', (info) => {
     first = info.remoteHost;
-    const host = first.host === '0.0.0.0' || first.host === '::' ? argv[2].replace(/:\d+$/, '').replace(/^\[|\]$/g, '') : first.host;
+    // an unspecified BND.ADDR means the proxy's address: DEST's host here
+    const any = first.host === '0.0.0.0' || first.host === '::';
+    const host = any ? hostport(argv[2]).host : first.host;
     const peer = net.connect({ host, port: first.port }, () => peer.write(PAYLOAD));
     peer.on('error', fail);
   });
