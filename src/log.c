@@ -25,6 +25,7 @@ static const char *log_tag = "";
 static char	*log_held[LOG_HELD_MAX];
 static int	 log_held_pri[LOG_HELD_MAX];
 static int	 log_nheld, log_holding;
+static int	 log_held_facility = LOG_DAEMON;
 
 struct log_name {
 	const char	*name;
@@ -119,6 +120,35 @@ void
 log_hold(void)
 {
 	log_holding = 1;
+}
+
+/* The facility the config names, for log_hold_flush(); LOG_DAEMON until read. */
+void
+log_hold_facility(int facility)
+{
+	log_held_facility = facility;
+}
+
+/*
+ * A daemon that fails to start says why on its starter's terminal, which
+ * at boot only the console sees: what it held goes to syslog as well,
+ * the error that ended it included.  Nothing while not holding.
+ */
+void
+log_hold_flush(void)
+{
+	int	 i;
+
+	if (!log_holding)
+		return;
+	openlog(log_ident, LOG_PID, log_held_facility);
+	for (i = 0; i < log_nheld; i++) {
+		if (log_held_pri[i] <= log_level)
+			syslog(log_held_pri[i], "%s", log_held[i]);
+		free(log_held[i]);
+	}
+	closelog();
+	log_nheld = log_holding = 0;
 }
 
 void
@@ -289,6 +319,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog_errno(LOG_CRIT, fmt, ap);
 	va_end(ap);
+	log_hold_flush();
 	exit(1);
 }
 
@@ -300,6 +331,7 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap);
 	va_end(ap);
+	log_hold_flush();
 	exit(1);
 }
 

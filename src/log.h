@@ -13,6 +13,8 @@ void	log_settag(const char *tag);
 void	log_echo_stderr(int on);
 void	log_hold(void);
 void	log_replay(void);
+void	log_hold_facility(int);
+void	log_hold_flush(void);
 int	log_syslog_reachable(void);
 int	log_facility_byname(const char *name);
 int	log_level_byname(const char *name);

@@ -358,8 +358,11 @@ main(int argc, char *argv[])
 		fatalx("%s: configuration has errors", file);
 	/* until detached, errors go to the terminal (or the init script) */
 	log_setlevel(conf->c_log_level);
-	if (geteuid() == 0 && check_user(conf) == -1)
+	log_hold_facility(conf->c_log_facility);
+	if (geteuid() == 0 && check_user(conf) == -1) {
+		log_hold_flush();
 		exit(1);
+	}
 	already_running(conf);
 	if (listeners_open(conf, &listeners) == -1)
 		fatalx("cannot open the listening sockets");

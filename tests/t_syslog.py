@@ -135,6 +135,43 @@ check(rc == 0 and pid and not any("host bits" in l for l in lines),
       "log-level = err: the held warning is not sent to syslog")
 stop(pid)
 
+def drain(sock, until, secs):
+    """Datagrams read from sock until one contains until, or secs pass."""
+    got, end = [], time.time() + secs
+    while time.time() < end and not any(until in l for l in got):
+        try:
+            got.append(sock.recv(8192).decode(errors="replace"))
+        except socket.timeout:
+            pass
+    return got
+
+
+# A daemon that fails to start says why in syslog too, where a boot's
+# console text is lost: every line it held, the fatal one at crit.
+sd = Sockd("", workers=1)
+sd.write_conf(open(sd.conf).read().replace('log-facility = "daemon"', "") +
+              'log-facility = "local3"\n')
+taken = socket.socket()
+taken.bind(("127.0.0.1", sd.port))
+taken.listen(1)
+rc, err, pid = daemon(sd, wrapper)
+lines = drain(log, "cannot open the listening sockets", 5)
+taken.close()
+check(rc == 1 and "Address already in use" in err, "a port in use: exit 1, said on stderr")
+bind = [l for l in lines if "Address already in use" in l]
+fatal = [l for l in lines if "cannot open the listening sockets" in l]
+check(len(bind) == 1 and sd.conf in bind[0] and len(fatal) == 1 and
+      fatal[0].startswith("<%d>" % (19 * 8 + 2)),
+      "... and in syslog: the bind error with file:line, the end at local3.crit (%r)" % lines[:3])
+sd = Sockd("", workers=1)
+sd.write_conf(open(sd.conf).read() + "workers = many\n")
+rc, err, pid = daemon(sd, wrapper)
+lines = drain(log, "configuration has errors", 5)
+check(rc == 1 and any(sd.conf in l and "workers" in l for l in lines) and
+      any(l.startswith("<26>") and "configuration has errors" in l for l in lines),
+      "a config error at start: in syslog at daemon.crit, naming the file (%r)" % lines[:3])
+
+
 # A stream socket at /dev/log (syslog-ng's unix-stream), which syslog(3)
 # uses when a datagram is refused: no warning either.
 log.close()
