@@ -177,6 +177,7 @@ static int
 auth_fail(struct session *s, const char *why, int64_t since)
 {
 	session_why(s, "authentication failed: %s", why);
+	s->s_notice = 1;	/* what fail2ban and the like watch for */
 	fail_delay(s, since);
 	auth_answer(s, AUTH_STATUS_FAIL);
 	return -1;

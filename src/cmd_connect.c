@@ -35,6 +35,14 @@ connect_loops(const struct session *s, const struct sockaddr *peer,
 	return 0;
 }
 
+/* Refused whatever the rules say: logged at notice, as a block is. */
+static void
+session_refused(struct session *s, const char *why)
+{
+	session_why(s, "refused: %s", why);
+	s->s_notice = 1;
+}
+
 struct connect_arg {
 	struct session	*ca_s;
 	int		 ca_looped;	/* an address was this proxy */
@@ -70,9 +78,12 @@ cmd_connect(struct session *s)
 		/* the rules left nothing to try: that is the reason */
 		if (cr.cr_tried == 0 && cr.cr_nowhere == 0 && !ca.ca_looped)
 			session_addr_blocks(s, AB_END);
-		/* only this proxy's addresses were left to try */
+		/* only this proxy's addresses, or 0.0.0.0, were left */
 		if (ca.ca_looped && cr.cr_rep == S5_REP_NOTALLOWED)
-			session_why(s, LOOP_WHY);
+			session_refused(s, LOOP_WHY);
+		if (cr.cr_nowhere > 0 && cr.cr_tried == 0 &&
+		    cr.cr_rep == S5_REP_NOTALLOWED)
+			session_refused(s, cr.cr_why);
 		if (strcmp(cr.cr_why, WHY_SHUTDOWN) == 0)
 			session_why(s, "%s", WHY_SHUTDOWN);
 		else
@@ -87,7 +98,7 @@ cmd_connect(struct session *s)
 	addr_unmap(&bnd);	/* ::ffff:a.b.c.d goes back as ATYP 1 */
 	if (connect_loops(s, (struct sockaddr *)&s->s_peer,
 	    (struct sockaddr *)&bnd)) {
-		session_why(s, LOOP_WHY);
+		session_refused(s, LOOP_WHY);
 		session_addr_blocks(s, AB_ALSO);
 		session_reply(s, S5_REP_NOTALLOWED, NULL);
 		return;

@@ -186,7 +186,7 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 	struct sockd_conf	*next;
 	struct listeners	 n;
 
-	log_info("SIGHUP: reloading %s", conf->c_file);
+	log_notice("SIGHUP: reloading %s", conf->c_file);
 	if ((next = conf_load(conf->c_file)) == NULL) {
 		log_warnx("reload failed: keeping the running configuration");
 		return conf;
@@ -213,7 +213,7 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 	master_drain(p);
 	pool_fill(p, next, l, next->c_workers);
 	conf_free(conf);
-	log_info("configuration reloaded (generation %d)", p->p_gen);
+	log_notice("configuration reloaded (generation %d)", p->p_gen);
 	return next;
 }
 
@@ -301,7 +301,7 @@ master_run(struct sockd_conf **confp, struct listeners *l)
 	if (climit_init() == -1)
 		fatal("per-client limits");
 	pool_fill(&pool, conf, l, conf->c_workers);
-	log_info("sockd %s started: %d workers on %d listener%s",
+	log_notice("sockd %s started: %d workers on %d listener%s",
 	    PACKAGE_VERSION, pool_count(&pool, -1), l->l_n,
 	    l->l_n == 1 ? "" : "s");
 	next = now_ms() + POOL_TICK_MS;
@@ -315,11 +315,11 @@ master_run(struct sockd_conf **confp, struct listeners *l)
 			next = now_ms() + pool_maintain(&pool, conf, l);
 		auth_watch(conf);
 	}
-	log_info("shutting down");
+	log_notice("shutting down");
 	listeners_close(l);
 	master_shutdown(conf, &pool, &waitmask);
 	pool_free(&pool);
-	log_info("stopped");
+	log_notice("stopped");
 	*confp = conf;
 	return 0;
 }

@@ -443,6 +443,23 @@ check(rc == 1 and re.search(r"sockd\.conf:\d+: password-fail-delay \(1500 ms\) i
                             r"negotiate-timeout \(1 s\)", out),
       "sockd -n: password-fail-delay above negotiate-timeout is an error naming its line")
 
+# --- a failed login is logged at notice, a good session at info -------
+# fail2ban and the like watch failures: at log-level notice they remain.
+sdn = Sockd('methods = { "password" }\npasswd-file = "%s"\n' % pwfile)
+sdn.write_conf(open(sdn.conf).read().replace('log-level = "debug"', 'log-level = "notice"'))
+sdn.start()
+m, st, s = login(sdn.port, b"alice", b"looking-glass")
+s.close()
+m2, st2, s = login(sdn.port, b"alice", b"wrong-one")
+s.close()
+check(st == 0 and st2 not in (None, 0) and
+      "authentication failed: wrong password" in sdn.session_line("user=alice"),
+      "log-level notice: the failed login's session line is there")
+time.sleep(0.3)
+check(len(sdn.session_lines()) == 1, "... and the good one's, at info, is not (%d lines)"
+      % len(sdn.session_lines()))
+sdn.stop()
+
 # --- a listener of its own: password on one port, none on the other ----
 pport = free_port()
 sd3 = Sockd('methods = { "none" }\npasswd-file = "%s"\n'

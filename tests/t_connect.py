@@ -201,6 +201,25 @@ s.close()
 time.sleep(0.3)
 check(any("bad\\x01name\\x22x" in l for l in sd.session_lines()), "log: peer-supplied name made printable")
 
+# Refusals whatever the rules say are logged at notice, as blocks are,
+# and say "refused", not "connect failed"; a good session is at info.
+sdn = Sockd("")
+sdn.write_conf(open(sdn.conf).read().replace('log-level = "debug"', 'log-level = "notice"'))
+sdn.start()
+for host in ("0.0.0.0", "127.0.0.1"):
+    s, rep = s5_connect(sdn.port, host, echo.port if host == "0.0.0.0" else sdn.port)
+    s.close()
+s, rep = s5_connect(sdn.port, "127.0.0.1", echo.port)
+s.close()
+check('end="refused: unspecified destination address (this host)"' in
+      sdn.session_line("target=0.0.0.0:"), "log-level notice: 0.0.0.0 refused, said so")
+check('end="refused: destination is this proxy\'s own listener"' in
+      sdn.session_line("target=127.0.0.1:%d " % sdn.port), "... and the own listener")
+time.sleep(0.3)
+check(len(sdn.session_lines()) == 2, "... the good session (info) not logged (%d)" %
+      len(sdn.session_lines()))
+sdn.stop()
+
 check(sd.stop() == 0, "SIGTERM: exit status 0")
 check(not os.path.exists(sd.pidfile), "SIGTERM: pidfile removed")
 finish()
