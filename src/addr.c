@@ -399,8 +399,9 @@ addr_name_ok(const char *name)
 
 /*
  * A name that is an IPv6 literal in brackets ("[::1]", as socat and
- * URL-minded clients send it) loses the brackets in place, so rules and
- * connect() see the address.  Anything else is left alone.
+ * URL-minded clients send it, "[fe80::1%eth0]" with a zone) loses the
+ * brackets in place, so rules and connect() see the address.  Anything
+ * else is left alone.
  */
 void
 addr_unbracket(char *name)
@@ -411,7 +412,8 @@ addr_unbracket(char *name)
 	if (n < 3 || name[0] != '[' || name[n - 1] != ']')
 		return;
 	name[n - 1] = '\0';
-	if (inet_pton(AF_INET6, name + 1, &in6) != 1) {
+	if (inet_pton(AF_INET6, name + 1, &in6) != 1 &&
+	    (strchr(name + 1, '%') == NULL || !scoped_v6(name + 1))) {
 		name[n - 1] = ']';
 		return;
 	}

@@ -651,6 +651,11 @@ START_TEST(test_unbracket)
 		{ "::1]", "::1]" },
 		{ "[]", "[]" },
 		{ "[[::1]]", "[[::1]]" },
+		{ "[fe80::1%eth0]", "fe80::1%eth0" },
+		{ "[fe80::1%1]", "fe80::1%1" },
+		{ "[fe80::1%]", "[fe80::1%]" },
+		{ "[example.org%eth0]", "[example.org%eth0]" },
+		{ "[fe80::1%a%b]", "[fe80::1%a%b]" },
 	};
 	char	 buf[64];
 	size_t	 i;
