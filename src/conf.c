@@ -662,6 +662,7 @@ conf_listen_add(const char *file, const char *text, size_t len)
 static char *
 conf_text(const char *file, size_t *len)
 {
+	struct conf_dup	 dup;
 	const char	*what;
 	char		*text;
 	int		 line;
@@ -690,6 +691,14 @@ conf_text(const char *file, size_t *len)
 	if ((line = conf_env_ref(text, *len)) != 0) {
 		log_warnx("%s:%d: \"${\": sockd does not take values from the "
 		    "environment (libconfuse would)", file, line);
+		free(text);
+		return NULL;
+	}
+	if ((line = conf_dup_key(text, *len, &dup)) != 0) {
+		log_warnx("%s:%d: %s is set twice in this section (first on "
+		    "line %d): only the last would count; write one %s = "
+		    "{ ... } list", file, line, dup.cd_key, dup.cd_first,
+		    dup.cd_key);
 		free(text);
 		return NULL;
 	}
@@ -835,6 +844,7 @@ conf_load(const char *file)
 		conf_free(c);
 		return NULL;
 	}
+	conf_lint(c);
 	return c;
 }
 

@@ -87,6 +87,7 @@ void	conf_free(struct sockd_conf *);
 int	conf_uses_method(const struct sockd_conf *, uint8_t);
 const struct listen_addr *conf_listener(const struct sockd_conf *,
 	    const struct sockaddr *);
+void	conf_lint(const struct sockd_conf *);	/* conf_lint.c */
 const uint8_t *conf_methods(const struct sockd_conf *,
 	    const struct sockaddr *, int *);
 

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -368,6 +369,105 @@ int
 conf_key_line(const char *buf, size_t len, const char *key)
 {
 	return key_walk(buf, len, key, 0, 0, assign_at, 0);
+}
+
+/*
+ * Keys set twice with "=" in one section, where libconfuse keeps the
+ * last without a word: in a rule, "to = A  to = B" would drop A.
+ */
+#define DUP_DEPTH	8	/* sections within sections followed */
+#define DUP_KEYS	32	/* keys remembered per section */
+
+struct dup_scope {
+	char	 ds_key[DUP_KEYS][CONF_KEYLEN];
+	int	 ds_line[DUP_KEYS];
+	int	 ds_n;
+};
+
+/* The bare word at buf[i] if "word =" (not "+=") starts there; else 0. */
+static size_t
+plain_key_at(const char *buf, size_t len, size_t i)
+{
+	size_t	 k = i, j;
+
+	if (i > 0 && strchr(" \t\r\n{}", buf[i - 1]) == NULL)
+		return 0;
+	while (k < len && (isalnum((unsigned char)buf[k]) || buf[k] == '-' ||
+	    buf[k] == '_'))
+		k++;
+	for (j = k; j < len && strchr(" \t\r\n", buf[j]) != NULL; j++)
+		;
+	return k > i && j < len && buf[j] == '=' ? k - i : 0;
+}
+
+/* Remember key in sc; the line it was set on before, or 0. */
+static int
+dup_seen(struct dup_scope *sc, const char *key, size_t n, int line)
+{
+	int	 i;
+
+	if (n >= CONF_KEYLEN)
+		return 0;
+	for (i = 0; i < sc->ds_n; i++)
+		if (strlen(sc->ds_key[i]) == n &&
+		    strncmp(sc->ds_key[i], key, n) == 0)
+			return sc->ds_line[i];
+	if (sc->ds_n < DUP_KEYS) {
+		memcpy(sc->ds_key[sc->ds_n], key, n);
+		sc->ds_key[sc->ds_n][n] = '\0';
+		sc->ds_line[sc->ds_n++] = line;
+	}
+	return 0;
+}
+
+/* A '{' at buf[i] that opens a list ("key = {", "key += {")? */
+static int
+list_brace(const char *buf, size_t i)
+{
+	while (i > 0 && strchr(" \t\r\n", buf[i - 1]) != NULL)
+		i--;
+	return i > 0 && buf[i - 1] == '=';
+}
+
+/*
+ * The first key set twice with "=" in one section: its second line, with
+ * the first and the key in d; 0 if none.  (At the top level the last
+ * one counts, as documented: an override appended to the file.)
+ */
+int
+conf_dup_key(const char *buf, size_t len, struct conf_dup *d)
+{
+	static struct dup_scope	 sc[DUP_DEPTH];
+	size_t			 i, n;
+	int			 line = 1, depth = 0, lists = 0, first;
+
+	memset(sc, 0, sizeof(sc));
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '"' || buf[i] == '\'')
+			i = over_quoted(buf, len, i, &line);
+		else if (buf[i] == '\n')
+			line++;
+		else if (buf[i] == '{' && (lists > 0 || list_brace(buf, i)))
+			lists++;
+		else if (buf[i] == '}' && lists > 0)
+			lists--;
+		else if (buf[i] == '{' && ++depth < DUP_DEPTH)
+			sc[depth].ds_n = 0;
+		else if (buf[i] == '}')
+			depth -= depth > 0;
+		else if (lists == 0 && depth > 0 && depth < DUP_DEPTH &&
+		    (n = plain_key_at(buf, len, i)) > 0) {
+			if ((first = dup_seen(&sc[depth], buf + i, n,
+			    line)) != 0) {
+				snprintf(d->cd_key, sizeof(d->cd_key), "%.*s",
+				    (int)n, buf + i);
+				d->cd_first = first;
+				return line;
+			}
+			i += n - 1;
+		}
+	}
+	return 0;
 }
 
 /* Where the outermost '{' still open was, and what it opened. */

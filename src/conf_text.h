@@ -17,6 +17,14 @@ struct conf_span {
 	int		 cs_used;
 };
 
+#define CONF_KEYLEN	32
+
+/* a key set twice in one section (conf_dup_key) */
+struct conf_dup {
+	char		 cd_key[CONF_KEYLEN];
+	int		 cd_first;	/* the line of the first "key =" */
+};
+
 const char *conf_unclosed(const char *, size_t, int *);
 void	conf_blank_comments(char *, size_t);
 int	conf_sections(const char *, size_t, struct conf_span *, int);
@@ -25,6 +33,7 @@ int	conf_empty_add(const char *, size_t, const char *, int);
 int	conf_key_add(const char *, size_t, const char *);
 int	conf_env_ref(const char *, size_t);
 int	conf_titled_section(const char *, size_t, const char *);
+int	conf_dup_key(const char *, size_t, struct conf_dup *);
 int	conf_key_line(const char *, size_t, const char *);
 char	*conf_read_text(const char *, size_t *);
 

@@ -171,6 +171,13 @@ static const struct bad_case bad[] = {
 	{ "listen += { \"[::1]:81\" }\n"
 	    R64 "listener\n'[::1]:80' {}\n", ":1:",
 	    "would bring back 127.0.0.1:1080" },
+	/* a key twice in a rule: libconfuse would keep the last alone */
+	{ "socks block {\n to = \"10.0.0.0/8\"\n to = \"192.168.0.0/16\"\n}\n",
+	    ":3:", "to is set twice in this section (first on line 2)" },
+	{ "client pass { from = { \"a\", \"b\" } port = \"1\"\n"
+	    "\tfrom = \"c\" }\n", ":2:", "from is set twice" },
+	{ "listener \"[::1]:80\" { methods = { \"none\" }\n"
+	    "methods = { \"password\" } }\n", ":2:", "methods is set twice" },
 	{ "password-cache-size = 0\n", ":1:", "password-cache-size" },
 	{ "password-fail-delay = -5\n", ":1:", "password-fail-delay" },
 	/* a truncated file: libconfuse would take its end as every '}' */
@@ -670,6 +677,72 @@ START_TEST(test_password_rule_warning)
 }
 END_TEST
 
+/* Rules after one that matches everything never match: a warning. */
+START_TEST(test_shadowed_warning)
+{
+	struct sockd_conf	*c;
+	char			*e;
+
+	c = load("client pass { from = \"127.0.0.1\" }\n"
+	    "socks block { }\n"
+	    "socks pass { to = \"0/0\" }\n"
+	    "socks pass { to = \"::/0\" }\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	e = errors();
+	ck_assert_msg(strstr(e, ":3: socks rule #2 and those after it never "
+	    "match: rule #1 (") != NULL && strstr(e, ":2) before it matches "
+	    "every session") != NULL, "%s", e);
+	c = load("client pass { }\nclient block { from = \"10.0.0.0/8\" }\n"
+	    "socks block { command = \"bind\" }\nsocks pass { }\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	e = errors();
+	ck_assert_msg(strstr(e, ":2: client rule #2 never matches: rule #1")
+	    != NULL && strstr(e, "socks rule") == NULL, "%s", e);
+}
+END_TEST
+
+/*
+ * An open proxy: a listener others can reach, no login, rules passing a
+ * stranger anywhere.  Loopback, a password, or narrow rules: no word.
+ */
+START_TEST(test_open_proxy_warning)
+{
+	static const char *const quiet[] = {
+		"listen = { \"127.0.0.1:1080\", \"[::1]:1080\" }\n"
+		    "client pass { }\nsocks pass { }\n",
+		"listen = { \"*:1080\" }\nmethods = { \"password\" }\n"
+		    "passwd-file = \"/etc/passwd\"\nsocks4 = false\n"
+		    "client pass { }\nsocks pass { }\n",
+		"listen = { \"*:1080\" }\n"
+		    "client pass { from = \"10.0.0.0/8\" }\nsocks pass { }\n",
+		"listen = { \"*:1080\" }\nclient pass { }\n"
+		    "socks pass { to = \".example.com\" }\n",
+	};
+	struct sockd_conf	*c;
+	char			*e;
+	size_t			 i;
+
+	c = load("listen = { \"*:1080\" }\nclient pass { from = \"0/0\" }\n"
+	    "socks pass { from = \"0/0\" to = \"0/0\" }\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	e = errors();
+	ck_assert_msg(strstr(e, ": an open proxy: a client from anywhere "
+	    "(192.0.2.1 tried) on 0.0.0.0:1080 may CONNECT anywhere "
+	    "(198.51.100.1:443 tried) without a login, by client rule #1 (")
+	    != NULL, "%s", e);
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		c = load(quiet[i]);
+		ck_assert_ptr_nonnull(c);
+		conf_free(c);
+		e = errors();
+		ck_assert_msg(strstr(e, "open proxy") == NULL, "%zu: %s", i, e);
+	}
+}
+END_TEST
+
 /* Over 1 MiB: the message gives the limit, not "File too large". */
 START_TEST(test_too_big)
 {
@@ -730,8 +803,9 @@ START_TEST(test_key_twice)
 	    "listen = { \"127.0.0.1:1081\" }\n"
 	    "methods = { \"password\" }\n"
 	    "methods += { \"none\" }\n"
-	    "socks pass { to = \"10.0.0.0/8\" to = { \"::1\", \"::2\" } }\n"
-	    "socks pass { to = \"10.0.0.0/8\" to += \"::1\" }\n");
+	    "socks pass { to = \"10.0.0.0/8\" to += { \"::1\", \"::2\" } }\n"
+	    "socks pass { to = \"10.0.0.0/8\" port = \"1\" }\n"
+	    "socks pass { to += \"::1\" }\n");
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->c_workers, 5);
@@ -739,8 +813,10 @@ START_TEST(test_key_twice)
 	ck_assert_str_eq(c->c_listen[0].la_str, "127.0.0.1:1081");
 	ck_assert_int_eq(c->c_nmethods, 2);
 	ck_assert_int_eq(c->c_methods[1], S5_METHOD_NONE);
-	ck_assert_int_eq(c->c_socks_rules[0].r_nto, 2);
-	ck_assert_int_eq(c->c_socks_rules[1].r_nto, 2);
+	/* in a section += adds; "=" twice is an error (bad[]) */
+	ck_assert_int_eq(c->c_socks_rules[0].r_nto, 3);
+	ck_assert_int_eq(c->c_socks_rules[1].r_nto, 1);
+	ck_assert_int_eq(c->c_socks_rules[2].r_nto, 1);
 	conf_free(c);
 	errors();
 }
@@ -840,6 +916,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_listen_both);
 	tcase_add_test(tc, test_bom);
 	tcase_add_test(tc, test_password_rule_warning);
+	tcase_add_test(tc, test_shadowed_warning);
+	tcase_add_test(tc, test_open_proxy_warning);
 	tcase_add_test(tc, test_too_big);
 	tcase_add_test(tc, test_slashes_in_words);
 	tcase_add_loop_test(tc, test_empty_list, 0,

@@ -471,7 +471,7 @@ check(rc == 2 and "bad or missing value for 'from'" in out, "query: a bad query 
 bad = os.path.join(d, "bad.conf")
 for text, line, what in (
         ('# one\n# two\nsocks pass { port = "90-80" }\n', 3, "port: '90-80' is not ports"),
-        ('client pass {\n\tfrom = "10.0.0.0/8"\n\tfrom = "10.0.0.0/33"\n}\n', 3,
+        ('client pass {\n\tfrom = { "10.0.0.0/8",\n\t"10.0.0.0/33" }\n}\n', 3,
          "from: '10.0.0.0/33' is not an address or CIDR block"),
         ('/* c\n */\nsocks allow { to = "0/0" }\n', 3, "'socks allow': a rule is 'socks pass' or 'socks block'"),
         ('socks pass {\n  command = "connnect"\n}\n', 2, "command: 'connnect' is not a command"),
