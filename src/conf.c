@@ -369,7 +369,7 @@ validate_level(cfg_t *cfg, cfg_opt_t *opt)
  * what sockd.conf wants instead.
  */
 static const char *
-dante_hint(const char *msg)
+dante_hint(const cfg_t *cfg, const char *msg)
 {
 	const char	*q = strstr(msg, "no such option '");
 	size_t		 n;
@@ -378,6 +378,12 @@ dante_hint(const char *msg)
 		return "";
 	q += strlen("no such option '");
 	n = strcspn(q, "'");
+	/* Dante's client rules take "to" (its internal address) too */
+	if (cfg != NULL && cfg->name != NULL &&
+	    strcmp(cfg->name, "client") == 0 && strncmp(q, "to'", 3) == 0)
+		return " (a client rule has from and listen: Dante's client "
+		    "\"to\" is listen here, and where a client may go is a "
+		    "socks rule's to)";
 	return n > 1 && q[n] == '\'' && q[n - 1] == ':' ? " (Dante's syntax? "
 	    "sockd.conf writes key = value: see \"Moving from Dante\" in "
 	    "the README)" : "";
@@ -401,9 +407,9 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	msg[n] = '\0';
 	if (cfg != NULL && cfg->filename != NULL)
 		log_warnx("%s:%d: %s%s", cfg->filename, cfg->line, msg,
-		    dante_hint(msg));
+		    dante_hint(cfg, msg));
 	else
-		log_warnx("%s%s", msg, dante_hint(msg));
+		log_warnx("%s%s", msg, dante_hint(cfg, msg));
 }
 
 static char *

@@ -30,12 +30,40 @@
 #define DEFAULT_CONF	SYSCONFDIR "/sockd.conf"
 #define START_TIMEOUT	60	/* seconds the starter waits for the daemon */
 
-/* The usage, to stderr with exit 1; -h: to stdout with exit 0. */
+/* The usage, to stderr with exit 1; -h: to stdout with exit 0, and more. */
 static void __attribute__((noreturn))
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: sockd [-dhnv] [-f file] [-q query]\n");
+	fprintf(fp, "usage: sockd [-dhnVv] [-f file] [-q query]\n");
+	if (status == 0)
+		fprintf(fp, "  -d        stay in the foreground, log to standard "
+		    "error\n"
+		    "  -f file   the configuration (default %s)\n"
+		    "  -h        this help\n"
+		    "  -n, -V    check the configuration, list its rules, "
+		    "exit\n"
+		    "  -q query  explain which rule decides a request, as in\n"
+		    "            -q 'from 10.0.0.7 to example.org port 443'\n"
+		    "  -v        print the version\n"
+		    "See sockd(8) and sockd.conf(5).\n", DEFAULT_CONF);
 	exit(status);
+}
+
+/* Dante's options that sockd takes elsewhere: where, after getopt's word. */
+static void
+dante_option(int opt)
+{
+	const char	*hint = NULL;
+
+	if (opt == 'D')
+		hint = "sockd detaches by default (-d keeps it in the "
+		    "foreground)";
+	else if (opt == 'N')
+		hint = "the pool is set in sockd.conf: workers = N";
+	else if (opt == 'p')
+		hint = "the pid file is set in sockd.conf: pidfile = \"path\"";
+	if (hint != NULL)
+		fprintf(stderr, "sockd: -%c is Dante's: %s\n", opt, hint);
 }
 
 static void	check_reloadable(const struct sockd_conf *);
@@ -319,7 +347,7 @@ main(int argc, char *argv[])
 	int			 ch, foreground = 0, check = 0, rc, ready = -1;
 
 	detach_stdio();
-	while ((ch = getopt(argc, argv, "df:hnq:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:hnq:Vv")) != -1) {
 		switch (ch) {
 		case 'd':
 			foreground = 1;
@@ -330,6 +358,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, 0);
 		case 'n':
+		case 'V':	/* Dante's "verify" */
 			check = 1;
 			break;
 		case 'q':
@@ -340,6 +369,7 @@ main(int argc, char *argv[])
 			printf("sockd %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
+			dante_option(optopt);
 			usage(stderr, 1);
 		}
 	}

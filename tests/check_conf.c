@@ -171,6 +171,10 @@ static const struct bad_case bad[] = {
 	{ "listen += { \"[::1]:81\" }\n"
 	    R64 "listener\n'[::1]:80' {}\n", ":1:",
 	    "would bring back 127.0.0.1:1080" },
+	/* Dante's client rule has a "to" */
+	{ "client pass { from = \"0/0\"\n to = \"0/0\" }\n", ":2:",
+	    "no such option 'to' (a client rule has from and listen: "
+	    "Dante's client \"to\" is listen here" },
 	/* a key twice in a rule: libconfuse would keep the last alone */
 	{ "socks block {\n to = \"10.0.0.0/8\"\n to = \"192.168.0.0/16\"\n}\n",
 	    ":3:", "to is set twice in this section (first on line 2)" },

@@ -49,6 +49,14 @@ r = subprocess.run([daemon, "-h"], capture_output=True, text=True, timeout=10)
 check(r.returncode == 0 and r.stdout.startswith("usage: sockd "), "sockd -h: the usage on stdout, exit 0")
 r = subprocess.run([daemon, "-Z"], capture_output=True, text=True, timeout=10)
 check(r.returncode == 1 and "usage: sockd " in r.stderr, "sockd -Z: the usage on stderr, exit 1")
+r = subprocess.run([daemon, "-h"], capture_output=True, text=True, timeout=10)
+check("-n, -V    check the configuration" in r.stdout and "-q query" in r.stdout,
+      "sockd -h: a line on each option")
+r = subprocess.run([daemon, "-D"], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "-D is Dante's: sockd detaches by default" in r.stderr,
+      "sockd -D: Dante's option, told where sockd has it")
+r = subprocess.run([daemon, "-V", "-f", conf_inst], capture_output=True, text=True, timeout=10)
+check(r.returncode == 0 and r.stdout.startswith("configuration OK"), "sockd -V checks the config, as -n")
 r = subprocess.run([find("sockpasswd"), "-h"], capture_output=True, text=True, timeout=10)
 check(r.returncode == 0 and r.stdout.startswith("usage: sockpasswd "), "sockpasswd -h: the usage, exit 0")
 with open(conf_inst, "a") as f:
