@@ -128,6 +128,24 @@ pidfile_forget(void)
 	}
 }
 
+/* A zombie: a process that has exited, its parent not yet told. */
+static int
+proc_zombie(const char *pid)
+{
+	char	 path[64], buf[512], *p;
+	FILE	*fp;
+	int	 z = 0;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		z = p[1] == ' ' && p[2] == 'Z';
+	fclose(fp);
+	return z;
+}
+
 /* The name a process runs under (/proc/PID/comm, readable by anyone). */
 static int
 proc_name(const char *pid, char *buf, size_t len)
@@ -147,8 +165,9 @@ proc_name(const char *pid, char *buf, size_t len)
 
 /*
  * The pid in the file when that process runs under this program's name
- * (a pid reused since by another program does not count); 0 otherwise,
- * and where there is no /proc.
+ * (a pid reused since by another program does not count, nor a master
+ * killed whose parent has not reaped it yet); 0 otherwise, and where
+ * there is no /proc.
  */
 pid_t
 pidfile_running(const char *path)
@@ -175,21 +194,30 @@ pidfile_running(const char *path)
 	snprintf(buf, sizeof(buf), "%ld", pid);
 	if (proc_name("self", self, sizeof(self)) == -1 ||
 	    proc_name(buf, other, sizeof(other)) == -1 ||
-	    strcmp(self, other) != 0)
+	    strcmp(self, other) != 0 || proc_zombie(buf))
 		return 0;
 	return (pid_t)pid;
 }
 
-/* Remove the file; where we may not, at least empty it. */
+/*
+ * Remove the file; where we may not (a directory of root's, as systemd's
+ * RuntimeDirectory=, which it removes at stop), empty it: an empty file
+ * names no process, to sockd or to the init script.
+ */
 void
 pidfile_remove(const char *path)
 {
-	int	 fd;
+	int	 fd, saved;
 
 	if (unlink(path) == 0 || errno == ENOENT)
 		return;
+	saved = errno;
 	if ((fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK)) !=
-	    -1)
+	    -1) {
 		close(fd);
-	log_warn("pidfile %s: cannot remove", path);
+		log_info("pidfile %s: emptied, not removed: %s", path,
+		    strerror(saved));
+		return;
+	}
+	log_warn("pidfile %s: cannot remove or empty", path);
 }

@@ -205,16 +205,18 @@ sd.write_conf(saved)
 
 # The unit's CapabilityBoundingSet is all the root part of a start gets:
 # sockd started (without -d) under setpriv with just those, its pid file's
-# directory owned by the run-as user as the unit's ExecStartPre leaves it,
-# writes its pid file, serves, and removes the file at stop.
+# directory root's as the unit's RuntimeDirectory= makes it, writes its
+# pid file, serves, and empties the file at stop (systemd removes the
+# directory).
 if os.geteuid() == 0 and shutil.which("setpriv"):
     caps = re.search(r"^CapabilityBoundingSet=(.*)$", svc, re.M).group(1).split()
     bset = "-all," + ",".join("+" + c.lower().replace("cap_", "", 1) for c in caps)
     unit = Sockd("")
     rundir = os.path.dirname(unit.pidfile)
     os.makedirs(rundir, exist_ok=True)
-    os.chown(rundir, pwd.getpwnam("nobody").pw_uid, -1)
     os.chmod(rundir, 0o755)
+    check("chown" not in svc and "RuntimeDirectory=sockd" in svc,
+          "the unit leaves /run/sockd root's, whatever user sockd.conf names")
     r = subprocess.run(["setpriv", "--bounding-set=" + bset, "--inh-caps=-all", daemon,
                         "-f", unit.conf], capture_output=True, text=True, timeout=70)
     check(r.returncode == 0 and os.path.exists(unit.pidfile),
@@ -230,7 +232,8 @@ if os.geteuid() == 0 and shutil.which("setpriv"):
                     open("/proc/%d/stat" % pid).read().split()[2] == "Z":
                 break
             time.sleep(0.1)
-        check(not os.path.exists(unit.pidfile), "  ... and removes its pid file at stop")
+        check(os.path.exists(unit.pidfile) and os.path.getsize(unit.pidfile) == 0,
+              "  ... and empties its pid file at stop, in root's directory")
 
 # A broken file: start refuses and says so, before forking anything.
 with open(sd.conf, "a") as f:

@@ -99,6 +99,21 @@ check(r.returncode == 1 and "sockd is already running as pid %d" % sd2.proc.pid 
 check(open(sd2.pidfile).read() == "%d\n" % sd2.proc.pid, "the pid file still names the first")
 check(sd2.stop() == 0, "the first stops cleanly")
 
+# A master killed and not yet reaped is a zombie still named sockd: no
+# obstacle either (a supervisor slow to reap, a restart at once).
+zombie = subprocess.Popen([SOCKD, "-v"], stdout=subprocess.DEVNULL)
+for _ in range(100):
+    if open("/proc/%d/stat" % zombie.pid).read().rsplit(")", 1)[1].split()[0] == "Z":
+        break
+    time.sleep(0.02)
+with open(sd2.pidfile, "w") as f:
+    f.write("%d\n" % zombie.pid)
+sd2.start()
+check(open(sd2.pidfile).read() == "%d\n" % sd2.proc.pid,
+      "a pid file naming a zombie sockd: a new sockd starts and takes it")
+zombie.wait()
+check(sd2.stop() == 0, "  ... and stops cleanly")
+
 # sockd -n: good and bad files.
 d = tmpdir()
 bad = os.path.join(d, "bad.conf")
