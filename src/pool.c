@@ -107,7 +107,13 @@ fork_failed(struct pool *p)
 		ms *= 2;
 	if (ms > FORK_BACKOFF_MAX_MS)
 		ms = FORK_BACKOFF_MAX_MS;
-	log_warn("fork: no new worker for %lld ms", (long long)ms);
+	if (errno == EAGAIN)
+		log_warnx("fork: no new worker for %lld ms: %s (the run-as "
+		    "user's process limit, ulimit -u, or the unit's TasksMax "
+		    "or kernel.pid_max: see LIMITS in sockd(8))",
+		    (long long)ms, strerror(EAGAIN));
+	else
+		log_warn("fork: no new worker for %lld ms", (long long)ms);
 	p->p_fork_fails++;
 	p->p_fork_backoff = now_ms() + ms;
 }

@@ -4,6 +4,7 @@
 workers free up, then shrinks one idle worker a second back to
 max-spare-workers without cutting a session.  Read from SIGUSR1 dumps."""
 import re
+import shutil
 import signal
 import threading
 import time
@@ -149,4 +150,14 @@ check("pool full" not in sdf.logtext(), "2 idle, nobody waiting: no 'pool full' 
 for s in held:
     s.close()
 sdf.stop()
+
+# A fork refused for the process limit (RLIMIT_NPROC, counted over every
+# process of the run-as user) names the limits to look at.
+if shutil.which("prlimit"):
+    sdp = Sockd("", workers=8, wrapper=["prlimit", "--nproc=2:2", "--"]).start()
+    check(sdp.wait_log("fork: no new worker for", 10) and
+          "Resource temporarily unavailable (the run-as user's process limit, "
+          "ulimit -u, or the unit's TasksMax" in sdp.logtext(),
+          "ulimit -u reached: the fork failure names the limits")
+    sdp.stop()
 finish()
