@@ -446,7 +446,7 @@ session_rules_end(struct session *s)
 {
 	const struct rule	*r = s->s_srule ? s->s_srule : s->s_crule;
 	char			 client[ADDR_STRLEN], dst[4 * 256 + 8];
-	char			 user[4 * 256 + 1], ref[RULE_REFLEN];
+	char			 user[4 * 256 + 1], ref[RULE_REFLEN], rep[48];
 	unsigned int		 flags;
 	int			 error;
 
@@ -464,8 +464,10 @@ session_rules_end(struct session *s)
 		    (unsigned long long)s->s_id, client, user, dst,
 		    (unsigned long long)s->s_bytes_out,
 		    (unsigned long long)s->s_bytes_in, ref);
-	if ((flags & RULE_L_ERROR) && error)
+	if ((flags & RULE_L_ERROR) && error) {
+		session_rep_str(s, rep, sizeof(rep));
 		log_warnx("session %016llx: error client=%s user=%s target=%s "
-		    "reply=%d end=\"%s\" (%s)", (unsigned long long)s->s_id,
-		    client, user, dst, s->s_rep, s->s_why, ref);
+		    "reply=%s end=\"%s\" (%s)", (unsigned long long)s->s_id,
+		    client, user, dst, rep, s->s_why, ref);
+	}
 }

@@ -234,8 +234,8 @@ session_log_udp(struct session *s, char *buf, size_t len)
 }
 
 /* The reply as it went out: SOCKS4 90 or 91, or the SOCKS5 code. */
-static void
-session_log_rep(struct session *s, char *buf, size_t len)
+void
+session_rep_str(const struct session *s, char *buf, size_t len)
 {
 	if (s->s_rep < 0)
 		snprintf(buf, len, "-");
@@ -273,7 +273,7 @@ session_log(struct session *s)
 	if (log_getlevel() < (s->s_notice ? LOG_NOTICE : LOG_INFO))
 		return;		/* not a byte of it would be written */
 	session_log_udp(s, udp, sizeof(udp));
-	session_log_rep(s, rep, sizeof(rep));
+	session_rep_str(s, rep, sizeof(rep));
 	addr_ntop((struct sockaddr *)&s->s_client, client, sizeof(client));
 	addr_ntop((struct sockaddr *)&s->s_peer, peer, sizeof(peer));
 	socks_addr_str(&s->s_dst, dst, sizeof(dst));

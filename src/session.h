@@ -78,6 +78,7 @@ void	session_init(struct session *, const struct sockd_conf *, int,
 	    const struct sockaddr_storage *, const struct sockaddr_storage *,
 	    uint64_t);
 void	session_run(struct session *);
+void	session_rep_str(const struct session *, char *, size_t);
 void	session_why(struct session *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	session_why_also(struct session *, const char *, ...)

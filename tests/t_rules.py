@@ -136,7 +136,7 @@ s, rep = s5_connect(sd.port, "127.0.0.1", closed)
 check(rep is not None and rep[0] == 5, "a refused port still gives 0x05")
 s.close()
 check(sd.wait_log("error client=127.0.0.1:"), "log error: an error line for the failed session")
-check(re.search(r"error client=.*target=127\.0\.0\.1:%d reply=5 end=\"connect failed" % closed,
+check(re.search(r"error client=.*target=127\.0\.0\.1:%d reply=0x05\(connection refused\) end=\"connect failed" % closed,
                 sd.logtext()) is not None, "error line: target, reply and reason")
 
 # A blocked client: closed at once, not a byte sent.
@@ -322,7 +322,7 @@ check(re.search(r'cmd=bind target=0\.0\.0\.0:0 connected=127\.0\.0\.4:\d+ reply=
                 r'end="BIND: connection from 127\.0\.0\.4:\d+ blocked by socks rule #5 ',
                 sdx.logtext()) is not None, "log: bindreply block names rule #5")
 check(sdx.wait_log('error client=127.0.0.1:') and
-      re.search(r'error client=127\.0\.0\.1:\d+ user=- target=0\.0\.0\.0:0 reply=2 end="BIND: connection '
+      re.search(r'error client=127\.0\.0\.1:\d+ user=- target=0\.0\.0\.0:0 reply=0x02\(not allowed by ruleset\) end="BIND: connection '
                 r'from 127\.0\.0\.4:\d+ blocked by socks rule #5 [^"]*" \(socks rule #6', sdx.logtext()) is not None,
       "log error: the BIND refused by bindreply")
 check(len(re.findall(r"error client=", sdx.logtext())) == 1,
