@@ -19,12 +19,16 @@
 #define RULE_REFLEN	(64 + 4096)
 #define BLOCKS_LOGGED	5	/* per session: datagrams come in floods */
 
-/* "socks rule #3 (/etc/sockd.conf:42)", or "no socks rule matched" */
+/*
+ * "socks rule #3 (/etc/sockd.conf:42)", or "default (no socks rule
+ * matched)": what comes after "blocked by".
+ */
 static char *
 rule_ref(enum rule_set set, const struct rule *r, char *buf, size_t len)
 {
 	if (r == NULL)
-		snprintf(buf, len, "no %s rule matched", rule_set_name(set));
+		snprintf(buf, len, "default (no %s rule matched)",
+		    rule_set_name(set));
 	else
 		snprintf(buf, len, "%s rule #%d (%s:%d)", rule_set_name(set),
 		    r->r_number, r->r_file, r->r_line);

@@ -62,7 +62,14 @@ usage_to(FILE *fp, int status)
 	    "usage: sockpasswd [-i] [-f file] [-m method] add user\n"
 	    "       sockpasswd [-f file] delete user\n"
 	    "       sockpasswd [-f file] list\n"
-	    "       sockpasswd [-i] [-f file] verify user\n");
+	    "       sockpasswd [-i] [-f file] verify user\n"
+	    "       sockpasswd -h\n");
+	if (status == 0)
+		fprintf(fp, "  -f file    the password file (default %s)\n"
+		    "  -i         read the password from standard input, "
+		    "for scripts\n"
+		    "  -m method  yescrypt (default), sha512 or bcrypt\n"
+		    "See sockpasswd(8).\n", DEFAULT_PASSWD);
 	exit(status);
 }
 

@@ -198,7 +198,7 @@ except ConnectionResetError:
     got = b""
 check(got == b"", "no client rules: the client is closed without a reply")
 c.close()
-check(sd0.wait_log("by no client rule matched"), "log: no client rule matched")
+check(sd0.wait_log("by default (no client rule matched)"), "log: no client rule matched")
 sd0.stop()
 
 # log on a block rule does nothing (blocks are always logged): -n says so.
@@ -230,8 +230,8 @@ sd1 = Sockd("", rules='client pass { from = "127.0.0.1" }\n').start()
 s, rep = s5_connect(sd1.port, "127.0.0.1", echo.port)
 check(rep is not None and rep[0] == 2, "no socks rules: REP 0x02")
 s.close()
-check(sd1.wait_log("by no socks rule matched"), "log: no socks rule matched")
-check(sd1.wait_log('end="blocked by no socks rule matched"'), "session line says no rule matched")
+check(sd1.wait_log("by default (no socks rule matched)"), "log: no socks rule matched")
+check(sd1.wait_log('end="blocked by default (no socks rule matched)"'), "session line says no rule matched")
 sd1.stop()
 
 # A blocked session's line is at level notice, a passed one's at info.
@@ -345,7 +345,7 @@ check(rep is not None and rep[0] == 2,
       "UDP ASSOCIATE that no rule passes behind destination blocks: REP 0x02 (%r)" % (rep,))
 c.close()
 check(sdu.wait_log('cmd=udpassociate target=0.0.0.0:0 connected=- reply=0x02') and
-      'end="blocked by no socks rule matched"' in sdu.session_line("cmd=udpassociate"),
+      'end="blocked by default (no socks rule matched)"' in sdu.session_line("cmd=udpassociate"),
       "log: no socks rule matched")
 s, rep = s5_connect(sdu.port, "127.0.0.1", echo.port)
 check(rep is not None and rep[0] == 0, "... while CONNECT passes")
@@ -548,7 +548,7 @@ else:
               "curl --proxy-user alice: allowed by her rule")
         rc, body = curl("--socks5", proxy, "--proxy-user", "bob:secret", url)
         check(rc == 97, "curl --proxy-user bob: not his port, blocked")
-        check('end="blocked by no socks rule matched"' in
+        check('end="blocked by default (no socks rule matched)"' in
               sdu.session_line("user=bob cmd=connect target=127.0.0.1:%d " % http.port),
               "log: bob's block, no rule matched")
         check(alice_rep is not None and alice_rep[0] == 2, "alice to bob's port: REP 0x02")
