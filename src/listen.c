@@ -77,6 +77,40 @@ listen_one(const struct sockd_conf *c, const struct listen_addr *la)
 	return fd;
 }
 
+/*
+ * sockd -n: could each listen address be bound here?  A bind to its
+ * address with port 0 tells an address this host lacks (or IPv6 turned
+ * off) without taking the port, which a running sockd holds.  Warnings;
+ * how many failed.
+ */
+int
+listeners_probe(const struct sockd_conf *c)
+{
+	struct listen_addr	 la;
+	int			 i, fd, bad = 0, on = 1;
+
+	for (i = 0; i < c->c_nlisten; i++) {
+		la = c->c_listen[i];
+		addr_set_port((struct sockaddr *)&la.la_addr, 0);
+		fd = socket(la.la_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC,
+		    0);
+		if (fd != -1 && la.la_addr.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			    sizeof(on));
+		if (fd == -1)
+			listen_failed(c, &c->c_listen[i], "socket", -1);
+		else if (bind(fd, (struct sockaddr *)&la.la_addr,
+		    la.la_len) == -1)
+			listen_failed(c, &c->c_listen[i], "bind", fd);
+		else {
+			close(fd);
+			continue;
+		}
+		bad++;
+	}
+	return bad;
+}
+
 /* Keep the listener's address in slot i when it names one host. */
 static void
 listen_local(struct listeners *l, int i, const struct listen_addr *la)

@@ -15,6 +15,7 @@ struct listeners {
 };
 
 int	listeners_open(const struct sockd_conf *, struct listeners *);
+int	listeners_probe(const struct sockd_conf *);
 void	listeners_close(struct listeners *);
 int	listeners_prepare(const struct listeners *, const struct sockd_conf *,
 	    struct listeners *, int *);

@@ -248,6 +248,9 @@ check_only(const char *file, const char *query)
 		conf_free(c);
 		return 1;
 	}
+	if (query == NULL && listeners_probe(c) > 0)
+		fprintf(stderr, "%s: a start here would fail to listen (a "
+		    "warning: the file itself is fine)\n", file);
 	if (query != NULL)
 		rc = explain_query(c, query, stdout);
 	else {

@@ -116,6 +116,15 @@ check(sd2.stop() == 0, "  ... and stops cleanly")
 
 # sockd -n: good and bad files.
 d = tmpdir()
+# An address this host lacks: the file is fine, a start here would fail.
+far = os.path.join(d, "far.conf")
+with open(far, "w") as f:
+    f.write(open(sd2.conf).read().replace("127.0.0.1:%d" % sd2.port, "192.0.2.1:%d" % sd2.port))
+r = subprocess.run([SOCKD, "-n", "-f", far], capture_output=True, text=True, timeout=10)
+check(r.returncode == 0 and "configuration OK" in r.stdout and
+      "listen 192.0.2.1:%d: bind: Cannot assign requested address (not an address of this host)"
+      % sd2.port in r.stderr and "a start here would fail to listen" in r.stderr,
+      "sockd -n: a listen address this host lacks is a warning naming it")
 bad = os.path.join(d, "bad.conf")
 with open(bad, "w") as f:
     f.write('listen = { "127.0.0.1:1080" }\nworkers = 4\nbogus-key = 1\n')
