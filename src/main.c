@@ -340,37 +340,40 @@ check_reloadable(const struct sockd_conf *c)
 	    c->c_file, c->c_user ? c->c_user : "root");
 }
 
-int
-main(int argc, char *argv[])
-{
-	const char		*file = DEFAULT_CONF, *query = NULL;
-	struct sockd_conf	*conf;
-	struct listeners	 listeners;
-	char			 at[PATH_MAX + 16];
-	int			 ch, foreground = 0, check = 0, rc, ready = -1;
+/* The command line, into opts; -h and -v answered here. */
+struct opts {
+	const char	*o_file;
+	const char	*o_query;
+	int		 o_foreground;
+	int		 o_check;
+};
 
-	detach_stdio();
+static void
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	int	 ch;
+
 	while ((ch = getopt(argc, argv, "df:hnq:Vv")) != -1) {
 		switch (ch) {
 		case 'd':
-			foreground = 1;
+			o->o_foreground = 1;
 			break;
 		case 'f':
-			file = optarg;
+			o->o_file = optarg;
 			break;
 		case 'h':
 			usage(stdout, 0);
 		case 'n':
 		case 'V':	/* Dante's "verify" */
-			check = 1;
+			o->o_check = 1;
 			break;
 		case 'q':
-			query = optarg;
-			check = 1;
+			o->o_query = optarg;
+			o->o_check = 1;
 			break;
 		case 'v':
 			printf("sockd %s\n", PACKAGE_VERSION);
-			return 0;
+			exit(0);
 		default:
 			dante_option(optopt);
 			usage(stderr, 1);
@@ -381,10 +384,25 @@ main(int argc, char *argv[])
 		    "takes one but -f and -q)\n", argv[optind]);
 		usage(stderr, 1);
 	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts		 o = { DEFAULT_CONF, NULL, 0, 0 };
+	const char		*file;
+	struct sockd_conf	*conf;
+	struct listeners	 listeners;
+	char			 at[PATH_MAX + 16];
+	int			 foreground, rc, ready = -1;
+
+	detach_stdio();
+	parse_args(argc, argv, &o);
+	foreground = o.o_foreground;
 	log_init("sockd", 1, LOG_DAEMON);
-	if (check)
-		return check_only(file, query);
-	file = conf_path(file);
+	if (o.o_check)
+		return check_only(o.o_file, o.o_query);
+	file = conf_path(o.o_file);
 	if (!foreground)
 		log_hold();
 	if ((conf = conf_load(file)) == NULL)
