@@ -225,6 +225,10 @@ pool_end_gen(struct pool *p, int below)
 	for (i = 0; i < p->p_max; i++)
 		if (p->p_slots[i].ps_pid != 0 && p->p_slots[i].ps_gen < below) {
 			sb_set_stale(&p->p_sb, i);
+			/* once: a worker told needs no more signals */
+			if (p->p_slots[i].ps_retiring)
+				continue;
+			p->p_slots[i].ps_retiring = 1;
 			kill(p->p_slots[i].ps_pid, SIGTERM);
 		}
 }

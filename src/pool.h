@@ -13,7 +13,8 @@ struct listeners;
 struct pool_slot {
 	pid_t		 ps_pid;	/* 0: free */
 	int		 ps_gen;
-	int		 ps_retiring;	/* told to go: not counted as idle */
+	int		 ps_retiring;	/* told to go (SIGTERM sent once): not
+					   counted as idle */
 };
 
 struct pool {

@@ -506,18 +506,31 @@ relay_done(struct relay *r)
 		sock_reset_on_close(r->r_dir[0].rd_to);
 }
 
+/*
+ * The next look's deadline counts from the last traffic (or look), not
+ * from the last wake-up: a signal (a reload's, every few seconds) must
+ * not push the idle timeout back.
+ */
+static int
+look_wait(int look_ms, int64_t next_look)
+{
+	return look_ms < 0 ? -1 : ms_left(next_look);
+}
+
 static int
 relay_loop(struct relay *r)
 {
 	struct pollfd	 pfd[2];
+	int64_t		 next_look;
 	int		 n, look_ms;
 
 	look_ms = r->r_idle_ms < 0 ? -1 :
 	    (r->r_idle_ms + RELAY_IDLE_LOOKS - 1) / RELAY_IDLE_LOOKS;
+	next_look = now_ms() + look_ms;
 	dir_propagate_eof(r, &r->r_dir[0]);
 	while (!(r->r_dir[0].rd_shut && r->r_dir[1].rd_shut)) {
 		set_events(r, pfd);
-		n = netio_poll(pfd, 2, look_ms);
+		n = netio_poll(pfd, 2, look_wait(look_ms, next_look));
 		if (n == -1 && errno == EINTR) {
 			if (r->r_on_signal != NULL && r->r_on_signal() == -1) {
 				/* cut short: a FIN would look complete */
@@ -532,8 +545,10 @@ relay_loop(struct relay *r)
 		if (n == 0) {
 			if (relay_look(r) == -1)
 				return -1;
+			next_look = now_ms() + look_ms;
 			continue;
 		}
+		next_look = now_ms() + look_ms;
 		r->r_quiet = 0;
 		r->r_outq[0] = r->r_outq[1] = -1;
 		check_unwanted(r, pfd);

@@ -237,4 +237,34 @@ if 'user = "' in text:
           "sockd.conf:2: the user or group to run as does not exist: a restart with this "
           "file would fail" in rl.logtext() and "user changed: restart sockd to apply" in rl.logtext(),
           "reload to a user that does not exist: says a restart would fail, with file and line")
+
+# Reloads more often than a quarter of idle-timeout: an idle relay left
+# with an old-generation worker still ends at idle-timeout.  Each reload
+# sent every old worker SIGTERM again, and each signal restarted the
+# relay's wait for its next look from zero.
+echo = EchoServer()
+it = Sockd("idle-timeout = 2\n", workers=2).start()
+s, rep = s5_connect(it.port, "127.0.0.1", echo.port)
+s.sendall(b"hi")
+check(rep is not None and rep[0] == 0 and recv_exact(s, 2) == b"hi", "an idle relay")
+t0, ended = time.time(), None
+s.settimeout(0.3)
+for i in range(20):                   # 6 s of reloads, 0.3 s apart
+    it.signal(signal.SIGHUP)
+    try:
+        if s.recv(16) == b"":
+            ended = time.time() - t0
+            break
+    except socket.timeout:
+        pass
+    except OSError:
+        ended = time.time() - t0
+        break
+s.close()
+check(ended is not None and ended < 4.0,
+      "reloads every 0.3 s: the idle relay still ends at idle-timeout 2 s (%s)" %
+      ("%.1f s" % ended if ended else "not within 6 s"))
+check('end="idle timeout"' in it.session_line("target=127.0.0.1:%d" % echo.port),
+      "  ... logged as the idle timeout")
+it.stop()
 finish()
