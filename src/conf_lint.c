@@ -1,7 +1,7 @@
 /*
  * conf_lint.c: warnings about rules that work, but not as their author
- * most likely meant: rules after one that matches everything, which
- * never match, and an open proxy (a stranger, without a login, may
+ * most likely meant: rules after one that matches everything, or whose
+ * listen names no listener, which never match, and an open proxy (a stranger, without a login, may
  * CONNECT anywhere).  sockd -n, a start and a reload say them; none
  * stops the file from loading.
  */
@@ -42,6 +42,45 @@ lint_shadowed(const struct rule *r, int n, const char *set)
 			    r[i].r_file, r[i].r_line);
 			return;
 		}
+}
+
+/*
+ * Could a client that came in on listener la be seen at rule address
+ * l?  The same port, and the same host, or l any host ("*:P", either
+ * family), or la a wildcard of l's family (its clients arrive at this
+ * host's addresses).
+ */
+static int
+listen_can_match(const struct sockaddr *l, const struct sockaddr *la)
+{
+	if (addr_port(l) != addr_port(la))
+		return 0;
+	if (addr_is_unspecified(l))
+		return 1;
+	if (addr_is_unspecified(la))
+		return l->sa_family == la->sa_family;
+	return addr_equal_host(l, la);
+}
+
+/* A client rule whose listen names no listener never matches. */
+static void
+lint_listen(const struct sockd_conf *c, const struct rule *r, int n)
+{
+	int	 i, j, k, hit;
+
+	for (i = 0; i < n; i++) {
+		hit = r[i].r_nlisten == 0;
+		for (j = 0; j < r[i].r_nlisten && !hit; j++)
+			for (k = 0; k < c->c_nlisten && !hit; k++)
+				hit = listen_can_match((const struct sockaddr *)
+				    &r[i].r_listen[j].l_addr,
+				    (const struct sockaddr *)
+				    &c->c_listen[k].la_addr);
+		if (!hit)
+			log_warnx("%s:%d: client rule #%d: no listener of "
+			    "this file matches its listen: it never matches",
+			    r[i].r_file, r[i].r_line, r[i].r_number);
+	}
 }
 
 /* A documentation address (RFC 5737, RFC 3849) of sa's family. */
@@ -141,5 +180,6 @@ conf_lint(const struct sockd_conf *c)
 {
 	lint_shadowed(c->c_client_rules, c->c_nclient_rules, "client");
 	lint_shadowed(c->c_socks_rules, c->c_nsocks_rules, "socks");
+	lint_listen(c, c->c_client_rules, c->c_nclient_rules);
 	lint_open(c);
 }

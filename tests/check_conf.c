@@ -707,6 +707,30 @@ START_TEST(test_shadowed_warning)
 }
 END_TEST
 
+/* A client rule's listen that no listener can be: never matches. */
+START_TEST(test_listen_warning)
+{
+	struct sockd_conf	*c;
+	char			*e;
+
+	c = load("listen = { \"127.0.0.1:1080\", \"[::]:1081\" }\n"
+	    "client pass { listen = \"127.0.0.1:9999\" }\n"
+	    "client pass { listen = { \"10.0.0.1:1080\", \"*:1081\" } }\n"
+	    "client pass { listen = \"[::1]:1081\" }\n"
+	    "client pass { listen = \"127.0.0.1:1081\" }\n"
+	    "socks pass { }\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	e = errors();
+	ck_assert_msg(strstr(e, ":2: client rule #1: no listener of this "
+	    "file matches its listen") != NULL, "%s", e);
+	ck_assert_msg(strstr(e, ":3: client rule #2") == NULL &&
+	    strstr(e, ":4: client rule #3") == NULL, "%s", e);
+	ck_assert_msg(strstr(e, ":5: client rule #4: no listener") != NULL,
+	    "%s", e);
+}
+END_TEST
+
 /*
  * An open proxy: a listener others can reach, no login, rules passing a
  * stranger anywhere.  Loopback, a password, or narrow rules: no word.
@@ -921,6 +945,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_bom);
 	tcase_add_test(tc, test_password_rule_warning);
 	tcase_add_test(tc, test_shadowed_warning);
+	tcase_add_test(tc, test_listen_warning);
 	tcase_add_test(tc, test_open_proxy_warning);
 	tcase_add_test(tc, test_too_big);
 	tcase_add_test(tc, test_slashes_in_words);
