@@ -1,9 +1,9 @@
 /*
  * conf_lint.c: warnings about rules that work, but not as their author
- * most likely meant: rules after one that matches everything, or whose
- * listen names no listener, which never match, and an open proxy (a stranger, without a login, may
- * CONNECT anywhere).  sockd -n, a start and a reload say them; none
- * stops the file from loading.
+ * most likely meant: rules that never match (after one that matches
+ * everything, or with a listen that names no listener), and an open
+ * proxy (a stranger, without a login, may CONNECT anywhere).  sockd -n,
+ * a start and a reload say them; none stops the file from loading.
  */
 #include "config.h"
 

@@ -122,7 +122,7 @@ log_hold(void)
 	log_holding = 1;
 }
 
-/* The facility the config names, for log_hold_flush(); LOG_DAEMON until read. */
+/* The configured facility, for log_hold_flush(); LOG_DAEMON until read. */
 void
 log_hold_facility(int facility)
 {
