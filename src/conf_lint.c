@@ -102,15 +102,16 @@ stranger(struct sockaddr_storage *ss, int family, const char *v4,
 	}
 }
 
-/* Does la offer the method "none" (or take SOCKS4, which has no login)? */
+/*
+ * Does la offer the method "none"?  (SOCKS4, which has no login, is
+ * served only where it does.)
+ */
 static int
 takes_anyone(const struct sockd_conf *c, const struct listen_addr *la)
 {
 	const uint8_t	*m;
 	int		 i, n;
 
-	if (c->c_socks4)
-		return 1;
 	m = conf_methods(c, (const struct sockaddr *)&la->la_addr, &n);
 	for (i = 0; i < n; i++)
 		if (m[i] == S5_METHOD_NONE)
@@ -131,17 +132,43 @@ passes(const struct rule *r, int n, const struct rule_query *q)
 }
 
 /*
- * A client from a documentation address, on a listener others can reach,
- * without a login, asks to CONNECT to another: if both rule sets pass
- * it, say so once.
+ * A stranger (a documentation address) on listener la, without a login,
+ * CONNECTs to a host of family af: 1, said, if both rule sets pass it.
  */
+static int
+open_to(const struct sockd_conf *c, const struct listen_addr *la, int af)
+{
+	const struct rule	*cr, *sr;
+	struct rule_query	 q;
+	char			 from[ADDR_STRLEN], to[ADDR_STRLEN];
+
+	memset(&q, 0, sizeof(q));
+	stranger(&q.q_client, la->la_addr.ss_family, "192.0.2.1",
+	    "2001:db8::1", 40000);
+	memcpy(&q.q_listen, &la->la_addr, sizeof(q.q_listen));
+	stranger(&q.q_addr, af, "198.51.100.1", "2001:db8::2", 443);
+	q.q_port = 443;
+	q.q_cmd = S5_CMD_CONNECT;
+	q.q_method = S5_METHOD_NONE;
+	if ((cr = passes(c->c_client_rules, c->c_nclient_rules, &q)) == NULL ||
+	    (sr = passes(c->c_socks_rules, c->c_nsocks_rules, &q)) == NULL)
+		return 0;
+	log_warnx("%s: an open proxy: a client from anywhere (%s tried) on "
+	    "%s may CONNECT anywhere (%s tried) without a login, by client "
+	    "rule #%d (%s:%d) and socks rule #%d (%s:%d); narrow their from, "
+	    "or offer only \"password\", unless that is meant", c->c_file,
+	    addr_ntop_host((struct sockaddr *)&q.q_client, from,
+	    sizeof(from)), la->la_str, addr_ntop((struct sockaddr *)&q.q_addr,
+	    to, sizeof(to)), cr->r_number, cr->r_file, cr->r_line,
+	    sr->r_number, sr->r_file, sr->r_line);
+	return 1;
+}
+
+/* Each listener others can reach and that takes no login: said once. */
 static void
 lint_open(const struct sockd_conf *c)
 {
 	const struct listen_addr *la;
-	const struct rule	*cr, *sr;
-	struct rule_query	 q;
-	char			 from[ADDR_STRLEN], to[ADDR_STRLEN];
 	int			 i;
 
 	for (i = 0; i < c->c_nlisten; i++) {
@@ -149,29 +176,8 @@ lint_open(const struct sockd_conf *c)
 		if (addr_is_loopback((const struct sockaddr *)&la->la_addr) ||
 		    !takes_anyone(c, la))
 			continue;
-		memset(&q, 0, sizeof(q));
-		stranger(&q.q_client, la->la_addr.ss_family, "192.0.2.1",
-		    "2001:db8::1", 40000);
-		memcpy(&q.q_listen, &la->la_addr, sizeof(q.q_listen));
-		stranger(&q.q_addr, la->la_addr.ss_family, "198.51.100.1",
-		    "2001:db8::2", 443);
-		q.q_port = 443;
-		q.q_cmd = S5_CMD_CONNECT;
-		q.q_method = S5_METHOD_NONE;
-		if ((cr = passes(c->c_client_rules, c->c_nclient_rules,
-		    &q)) == NULL || (sr = passes(c->c_socks_rules,
-		    c->c_nsocks_rules, &q)) == NULL)
-			continue;
-		log_warnx("%s: an open proxy: a client from anywhere (%s "
-		    "tried) on %s may CONNECT anywhere (%s tried) without a "
-		    "login, by client rule #%d (%s:%d) and socks rule #%d "
-		    "(%s:%d); narrow their from, or offer only \"password\", "
-		    "unless that is meant", c->c_file,
-		    addr_ntop_host((struct sockaddr *)&q.q_client, from,
-		    sizeof(from)), la->la_str, addr_ntop((struct sockaddr *)
-		    &q.q_addr, to, sizeof(to)), cr->r_number, cr->r_file,
-		    cr->r_line, sr->r_number, sr->r_file, sr->r_line);
-		return;
+		if (open_to(c, la, AF_INET) || open_to(c, la, AF_INET6))
+			return;
 	}
 }
 

@@ -384,34 +384,48 @@ struct dup_scope {
 	int	 ds_n;
 };
 
-/* The bare word at buf[i] if "word =" (not "+=") starts there; else 0. */
-static size_t
-plain_key_at(const char *buf, size_t len, size_t i)
+/* What follows buf[i], blanks aside: '=' for "=", '+' for "+=", else 0. */
+static int
+assign_kind(const char *buf, size_t len, size_t i)
 {
-	size_t	 k = i, j;
+	while (i < len && strchr(" \t\r\n", buf[i]) != NULL)
+		i++;
+	if (i < len && buf[i] == '=')
+		return '=';
+	return i + 1 < len && buf[i] == '+' && buf[i + 1] == '=' ? '+' : 0;
+}
 
-	if (i > 0 && strchr(" \t\r\n{}", buf[i - 1]) == NULL)
+/* The length of the bare word (a key's characters) at buf[i]; 0: none. */
+static size_t
+bare_word_at(const char *buf, size_t len, size_t i)
+{
+	size_t	 k = i;
+
+	if (i > 0 && strchr(" \t\r\n{},\"'", buf[i - 1]) == NULL)
 		return 0;
 	while (k < len && (isalnum((unsigned char)buf[k]) || buf[k] == '-' ||
 	    buf[k] == '_'))
 		k++;
-	for (j = k; j < len && strchr(" \t\r\n", buf[j]) != NULL; j++)
-		;
-	return k > i && j < len && buf[j] == '=' ? k - i : 0;
+	return k - i;
 }
 
-/* Remember key in sc; the line it was set on before, or 0. */
+/*
+ * key (n bytes) set in sc with kind ('=' or '+'): the line of an earlier
+ * setting that an "=" now throws away (libconfuse's "=" replaces what
+ * "=" or "+=" put there), or 0.
+ */
 static int
-dup_seen(struct dup_scope *sc, const char *key, size_t n, int line)
+dup_seen(struct dup_scope *sc, const char *key, size_t n, int line,
+    int kind)
 {
 	int	 i;
 
-	if (n >= CONF_KEYLEN)
+	if (n == 0 || n >= CONF_KEYLEN)
 		return 0;
 	for (i = 0; i < sc->ds_n; i++)
 		if (strlen(sc->ds_key[i]) == n &&
 		    strncmp(sc->ds_key[i], key, n) == 0)
-			return sc->ds_line[i];
+			return kind == '=' ? sc->ds_line[i] : 0;
 	if (sc->ds_n < DUP_KEYS) {
 		memcpy(sc->ds_key[sc->ds_n], key, n);
 		sc->ds_key[sc->ds_n][n] = '\0';
@@ -429,45 +443,75 @@ list_brace(const char *buf, size_t i)
 	return i > 0 && buf[i - 1] == '=';
 }
 
+struct dup_walk {
+	struct dup_scope	 dw_sc[DUP_DEPTH];
+	int			 dw_depth;
+	int			 dw_lists;	/* list braces open */
+};
+
+/* A key (bare or quoted) at line: 0, or the line of what it throws away. */
+static int
+dup_key(struct dup_walk *w, const char *key, size_t n, int line, int kind)
+{
+	if (kind == 0 || w->dw_lists > 0 || w->dw_depth == 0 ||
+	    w->dw_depth >= DUP_DEPTH)
+		return 0;
+	return dup_seen(&w->dw_sc[w->dw_depth], key, n, line, kind);
+}
+
+static void
+dup_brace(struct dup_walk *w, const char *buf, size_t i)
+{
+	if (buf[i] == '{' && (w->dw_lists > 0 || list_brace(buf, i)))
+		w->dw_lists++;
+	else if (buf[i] == '}' && w->dw_lists > 0)
+		w->dw_lists--;
+	else if (buf[i] == '{' && ++w->dw_depth < DUP_DEPTH)
+		w->dw_sc[w->dw_depth].ds_n = 0;
+	else if (buf[i] == '}' && w->dw_depth > 0)
+		w->dw_depth--;
+}
+
 /*
- * The first key set twice with "=" in one section: its second line, with
- * the first and the key in d; 0 if none.  (At the top level the last
- * one counts, as documented: an override appended to the file.)
+ * The first key in a section set with "=" after it was already set there
+ * (by "=" or "+="): its line, with the first and the key in d; 0 if none.
+ * (At the top level the last one counts, as documented: an override
+ * appended to the file.)
  */
 int
 conf_dup_key(const char *buf, size_t len, struct conf_dup *d)
 {
-	static struct dup_scope	 sc[DUP_DEPTH];
-	size_t			 i, n;
-	int			 line = 1, depth = 0, lists = 0, first;
+	static struct dup_walk	 w;
+	const char		*key = NULL;
+	size_t			 i, n = 0, end;
+	int			 line = 1, at, first = 0;
 
-	memset(sc, 0, sizeof(sc));
-	for (i = 0; i < len; i++) {
-		if (buf[i] == '"' || buf[i] == '\'')
-			i = over_quoted(buf, len, i, &line);
-		else if (buf[i] == '\n')
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < len && first == 0; i++) {
+		at = line;
+		if (buf[i] == '"' || buf[i] == '\'') {
+			end = over_quoted(buf, len, i, &line);
+			key = buf + i + 1;
+			n = end > i ? end - i - 1 : 0;
+			first = dup_key(&w, key, n, at, assign_kind(buf, len,
+			    end + 1));
+			i = end;
+		} else if (buf[i] == '\n')
 			line++;
-		else if (buf[i] == '{' && (lists > 0 || list_brace(buf, i)))
-			lists++;
-		else if (buf[i] == '}' && lists > 0)
-			lists--;
-		else if (buf[i] == '{' && ++depth < DUP_DEPTH)
-			sc[depth].ds_n = 0;
-		else if (buf[i] == '}')
-			depth -= depth > 0;
-		else if (lists == 0 && depth > 0 && depth < DUP_DEPTH &&
-		    (n = plain_key_at(buf, len, i)) > 0) {
-			if ((first = dup_seen(&sc[depth], buf + i, n,
-			    line)) != 0) {
-				snprintf(d->cd_key, sizeof(d->cd_key), "%.*s",
-				    (int)n, buf + i);
-				d->cd_first = first;
-				return line;
-			}
+		else if (buf[i] == '{' || buf[i] == '}')
+			dup_brace(&w, buf, i);
+		else if ((n = bare_word_at(buf, len, i)) > 0) {
+			key = buf + i;
+			first = dup_key(&w, key, n, at, assign_kind(buf, len,
+			    i + n));
 			i += n - 1;
 		}
 	}
-	return 0;
+	if (first == 0)
+		return 0;
+	snprintf(d->cd_key, sizeof(d->cd_key), "%.*s", (int)n, key);
+	d->cd_first = first;
+	return at;
 }
 
 /* Where the outermost '{' still open was, and what it opened. */

@@ -151,6 +151,17 @@ log_hold_flush(void)
 	log_nheld = log_holding = 0;
 }
 
+/* A child of the starter forgets what was held: the starter says it. */
+void
+log_hold_drop(void)
+{
+	int	 i;
+
+	for (i = 0; i < log_nheld; i++)
+		free(log_held[i]);
+	log_nheld = log_holding = 0;
+}
+
 void
 log_replay(void)
 {
@@ -168,8 +179,12 @@ log_replay(void)
 static void
 held(int pri, const char *msg)
 {
-	if (!log_holding || !log_stderr || pri > LOG_WARNING ||
-	    log_nheld == LOG_HELD_MAX)
+	if (!log_holding || !log_stderr || pri > LOG_WARNING)
+		return;
+	/* full: the line that ends a failed start takes the last place */
+	if (log_nheld == LOG_HELD_MAX && pri <= LOG_CRIT)
+		free(log_held[--log_nheld]);
+	if (log_nheld == LOG_HELD_MAX)
 		return;
 	if ((log_held[log_nheld] = strdup(msg)) != NULL)
 		log_held_pri[log_nheld++] = pri;

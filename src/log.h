@@ -15,6 +15,7 @@ void	log_hold(void);
 void	log_replay(void);
 void	log_hold_facility(int);
 void	log_hold_flush(void);
+void	log_hold_drop(void);
 int	log_syslog_reachable(void);
 int	log_facility_byname(const char *name);
 int	log_level_byname(const char *name);

@@ -78,6 +78,7 @@ check_as_user_child(struct sockd_conf *c, int level, int fd)
 {
 	int	 err;
 
+	log_hold_drop();	/* a fatal here: the starter tells syslog */
 	log_setlevel(level);
 	if (geteuid() == 0) {
 		priv_drop(c->c_user, c->c_group);

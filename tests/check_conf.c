@@ -182,6 +182,14 @@ static const struct bad_case bad[] = {
 	    "\tfrom = \"c\" }\n", ":2:", "from is set twice" },
 	{ "listener \"[::1]:80\" { methods = { \"none\" }\n"
 	    "methods = { \"password\" } }\n", ":2:", "methods is set twice" },
+	/* "=" after "+=" throws the added values away too */
+	{ "socks block { to += { \"10.0.0.0/8\" }\n to = \"192.168.0.0/16\" }\n",
+	    ":2:", "to is set twice in this section (first on line 1)" },
+	/* a quoted key, a key right after a quote: keys all the same */
+	{ "socks block { \"to\" = \"10.0.0.0/8\"\n to = \"192.168.0.0/16\" }\n",
+	    ":2:", "to is set twice" },
+	{ "socks block { from = \"1.2.3.4\"to = \"10.0.0.0/8\" port = \"1\"\n"
+	    " to = \"1.1.1.1\" }\n", ":2:", "to is set twice" },
 	{ "password-cache-size = 0\n", ":1:", "password-cache-size" },
 	{ "password-fail-delay = -5\n", ":1:", "password-fail-delay" },
 	/* a truncated file: libconfuse would take its end as every '}' */
@@ -740,8 +748,9 @@ START_TEST(test_open_proxy_warning)
 	static const char *const quiet[] = {
 		"listen = { \"127.0.0.1:1080\", \"[::1]:1080\" }\n"
 		    "client pass { }\nsocks pass { }\n",
+		/* SOCKS4 is served only where "none" is offered */
 		"listen = { \"*:1080\" }\nmethods = { \"password\" }\n"
-		    "passwd-file = \"/etc/passwd\"\nsocks4 = false\n"
+		    "passwd-file = \"/etc/passwd\"\n"
 		    "client pass { }\nsocks pass { }\n",
 		"listen = { \"*:1080\" }\n"
 		    "client pass { from = \"10.0.0.0/8\" }\nsocks pass { }\n",
@@ -761,6 +770,14 @@ START_TEST(test_open_proxy_warning)
 	    "(192.0.2.1 tried) on 0.0.0.0:1080 may CONNECT anywhere "
 	    "(198.51.100.1:443 tried) without a login, by client rule #1 (")
 	    != NULL, "%s", e);
+	/* an IPv6 listener passing strangers to all of IPv4 */
+	c = load("listen = { \"[::]:1080\" }\nclient pass { }\n"
+	    "socks pass { to = \"0.0.0.0/0\" }\n");
+	ck_assert_ptr_nonnull(c);
+	conf_free(c);
+	e = errors();
+	ck_assert_msg(strstr(e, "(2001:db8::1 tried) on [::]:1080 may CONNECT "
+	    "anywhere (198.51.100.1:443 tried)") != NULL, "%s", e);
 	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
 		c = load(quiet[i]);
 		ck_assert_ptr_nonnull(c);
