@@ -666,25 +666,29 @@ START_TEST(test_bom)
 END_TEST
 
 /* A rule for password logins where none is offered: a warning. */
-START_TEST(test_password_rule_warning)
+/* Load text, which must load, and return what loading it warned. */
+static char *
+warnings(const char *text)
 {
-	struct sockd_conf	*c;
-	char			*e;
+	struct sockd_conf	*c = load(text);
 
-	c = load("client pass { from = \"0/0\" }\n"
-	    "socks pass {\n user = \"alice\"\n}\n");
 	ck_assert_ptr_nonnull(c);
 	conf_free(c);
-	e = errors();
+	return errors();
+}
+
+START_TEST(test_password_rule_warning)
+{
+	char			*e;
+
+	e = warnings("client pass { from = \"0/0\" }\n"
+	    "socks pass {\n user = \"alice\"\n}\n");
 	ck_assert_msg(strstr(e, ":2: socks rule #1 matches only password "
 	    "logins (user), and methods offers no \"password\"") != NULL,
 	    "%s", e);
-	c = load("methods = { \"none\", \"password\" }\n"
+	e = warnings("methods = { \"none\", \"password\" }\n"
 	    "client pass { from = \"0/0\" }\n"
 	    "socks pass { method = \"password\" }\n");
-	ck_assert_ptr_nonnull(c);
-	conf_free(c);
-	e = errors();
 	ck_assert_msg(strstr(e, "never matches") == NULL, "%s", e);
 }
 END_TEST
@@ -692,24 +696,17 @@ END_TEST
 /* Rules after one that matches everything never match: a warning. */
 START_TEST(test_shadowed_warning)
 {
-	struct sockd_conf	*c;
 	char			*e;
 
-	c = load("client pass { from = \"127.0.0.1\" }\n"
+	e = warnings("client pass { from = \"127.0.0.1\" }\n"
 	    "socks block { }\n"
 	    "socks pass { to = \"0/0\" }\n"
 	    "socks pass { to = \"::/0\" }\n");
-	ck_assert_ptr_nonnull(c);
-	conf_free(c);
-	e = errors();
 	ck_assert_msg(strstr(e, ":3: socks rule #2 and those after it never "
 	    "match: rule #1 (") != NULL && strstr(e, ":2) before it matches "
 	    "every session") != NULL, "%s", e);
-	c = load("client pass { }\nclient block { from = \"10.0.0.0/8\" }\n"
+	e = warnings("client pass { }\nclient block { from = \"10.0.0.0/8\" }\n"
 	    "socks block { command = \"bind\" }\nsocks pass { }\n");
-	ck_assert_ptr_nonnull(c);
-	conf_free(c);
-	e = errors();
 	ck_assert_msg(strstr(e, ":2: client rule #2 never matches: rule #1")
 	    != NULL && strstr(e, "socks rule") == NULL, "%s", e);
 }
@@ -718,18 +715,14 @@ END_TEST
 /* A client rule's listen that no listener can be: never matches. */
 START_TEST(test_listen_warning)
 {
-	struct sockd_conf	*c;
 	char			*e;
 
-	c = load("listen = { \"127.0.0.1:1080\", \"[::]:1081\" }\n"
+	e = warnings("listen = { \"127.0.0.1:1080\", \"[::]:1081\" }\n"
 	    "client pass { listen = \"127.0.0.1:9999\" }\n"
 	    "client pass { listen = { \"10.0.0.1:1080\", \"*:1081\" } }\n"
 	    "client pass { listen = \"[::1]:1081\" }\n"
 	    "client pass { listen = \"127.0.0.1:1081\" }\n"
 	    "socks pass { }\n");
-	ck_assert_ptr_nonnull(c);
-	conf_free(c);
-	e = errors();
 	ck_assert_msg(strstr(e, ":2: client rule #1: no listener of this "
 	    "file matches its listen") != NULL, "%s", e);
 	ck_assert_msg(strstr(e, ":3: client rule #2") == NULL &&
@@ -757,32 +750,22 @@ START_TEST(test_open_proxy_warning)
 		"listen = { \"*:1080\" }\nclient pass { }\n"
 		    "socks pass { to = \".example.com\" }\n",
 	};
-	struct sockd_conf	*c;
 	char			*e;
 	size_t			 i;
 
-	c = load("listen = { \"*:1080\" }\nclient pass { from = \"0/0\" }\n"
+	e = warnings("listen = { \"*:1080\" }\nclient pass { from = \"0/0\" }\n"
 	    "socks pass { from = \"0/0\" to = \"0/0\" }\n");
-	ck_assert_ptr_nonnull(c);
-	conf_free(c);
-	e = errors();
 	ck_assert_msg(strstr(e, ": an open proxy: a client from anywhere "
 	    "(192.0.2.1 tried) on 0.0.0.0:1080 may CONNECT anywhere "
 	    "(198.51.100.1:443 tried) without a login, by client rule #1 (")
 	    != NULL, "%s", e);
 	/* an IPv6 listener passing strangers to all of IPv4 */
-	c = load("listen = { \"[::]:1080\" }\nclient pass { }\n"
+	e = warnings("listen = { \"[::]:1080\" }\nclient pass { }\n"
 	    "socks pass { to = \"0.0.0.0/0\" }\n");
-	ck_assert_ptr_nonnull(c);
-	conf_free(c);
-	e = errors();
 	ck_assert_msg(strstr(e, "(2001:db8::1 tried) on [::]:1080 may CONNECT "
 	    "anywhere (198.51.100.1:443 tried)") != NULL, "%s", e);
 	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
-		c = load(quiet[i]);
-		ck_assert_ptr_nonnull(c);
-		conf_free(c);
-		e = errors();
+		e = warnings(quiet[i]);
 		ck_assert_msg(strstr(e, "open proxy") == NULL, "%zu: %s", i, e);
 	}
 }
