@@ -30,6 +30,8 @@
 
 #define UDP_HDR_ROOM	22	/* RSV FRAG ATYP, an IPv6 address, port */
 #define UDP_NAME_TTL	60000	/* ms a resolved name is reused */
+#define UDP_BAD_TTL	10000	/* ms a name that did not resolve is not
+				   asked again (its datagrams dropped) */
 #define UDP_BURST	32	/* datagrams read per socket per wake-up */
 
 enum udp_sock { UDP_CTL, UDP_RELAY, UDP_OUT4, UDP_OUT6, UDP_NSOCK };
@@ -43,6 +45,8 @@ struct udp_assoc {
 	char			 u_name[S5_MAXNAME + 1]; /* last name looked up */
 	struct sockaddr_storage	 u_name_addr;
 	int64_t			 u_name_until;
+	char			 u_bad[S5_MAXNAME + 1]; /* last that failed */
+	int64_t			 u_bad_until;
 	int64_t			 u_last;	/* last datagram relayed */
 	struct udp_peers	 u_peers;	/* who may send back */
 	const char		*u_end;		/* why the loop ended */
@@ -161,29 +165,22 @@ udp_from_client(struct udp_assoc *u, const struct sockaddr *from)
 }
 
 /*
- * DST.ADDR and DST.PORT as a socket address; names via getaddrinfo,
- * within connect-timeout (the relay waits for it).
+ * Look name d up into u's cache, within connect-timeout (the relay waits
+ * for it): 0, or -1, the name then remembered as one that failed, so a
+ * client repeating datagrams to a name whose lookup hangs stalls its
+ * association once in UDP_BAD_TTL, not at each datagram.
  */
 static int
-udp_resolve(struct udp_assoc *u, const struct socks_addr *d,
-    struct sockaddr_storage *ss)
+udp_lookup(struct udp_assoc *u, const struct socks_addr *d)
 {
-	struct addrinfo	*res, *ai;
+	struct addrinfo	*res, *ai = NULL;
 	const char	*why;
 	uint8_t		 rep;
 
-	if (d->sa_atyp != S5_ATYP_NAME) {
-		memcpy(ss, &d->sa_addr, sizeof(*ss));
-		addr_unmap(ss);
-		return 0;
-	}
-	if (strcmp(u->u_name, d->sa_name) != 0 ||
-	    now_ms() >= u->u_name_until) {
-		u->u_name[0] = '\0';
-		if (resolve_dst(d, SOCK_DGRAM, now_ms() +
-		    u->u_s->s_conf->c_connect_timeout * 1000LL, &res, &rep,
-		    &why) == -1)
-			return -1;
+	u->u_name[0] = '\0';
+	if (resolve_dst(d, SOCK_DGRAM, now_ms() +
+	    u->u_s->s_conf->c_connect_timeout * 1000LL, &res, &rep,
+	    &why) == 0) {
 		for (ai = res; ai != NULL; ai = ai->ai_next)
 			if (ai->ai_family == AF_INET ||
 			    ai->ai_family == AF_INET6)
@@ -194,9 +191,29 @@ udp_resolve(struct udp_assoc *u, const struct socks_addr *d,
 			u->u_name_until = now_ms() + UDP_NAME_TTL;
 		}
 		freeaddrinfo(res);
-		if (ai == NULL)
-			return -1;
 	}
+	if (ai != NULL)
+		return 0;
+	strcpy(u->u_bad, d->sa_name);
+	u->u_bad_until = now_ms() + UDP_BAD_TTL;
+	return -1;
+}
+
+/* DST.ADDR and DST.PORT as a socket address; names via udp_lookup(). */
+static int
+udp_resolve(struct udp_assoc *u, const struct socks_addr *d,
+    struct sockaddr_storage *ss)
+{
+	if (d->sa_atyp != S5_ATYP_NAME) {
+		memcpy(ss, &d->sa_addr, sizeof(*ss));
+		addr_unmap(ss);
+		return 0;
+	}
+	if (strcmp(u->u_bad, d->sa_name) == 0 && now_ms() < u->u_bad_until)
+		return -1;
+	if ((strcmp(u->u_name, d->sa_name) != 0 ||
+	    now_ms() >= u->u_name_until) && udp_lookup(u, d) == -1)
+		return -1;
 	memcpy(ss, &u->u_name_addr, sizeof(*ss));
 	addr_set_port((struct sockaddr *)ss, d->sa_port);
 	return 0;

@@ -155,6 +155,30 @@ if rep is not None and rep[0] == 0:
     check(took <= 4.5, "  ... the relay waited for the lookup no longer than connect-timeout: %.2f s" % took)
     c.close()
 
+# Three datagrams to the dead name, then a good one: the name that did not
+# resolve is not asked again at once, so the association stalls once
+# (connect-timeout, 2 s), not three times.
+c = s5_open(sd.port)
+rep = s5_request(c, 3, "0.0.0.0", 0)
+if rep is not None and rep[0] == 0:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(10)
+    t = time.time()
+    for _ in range(3):
+        u.sendto(s5_udp_header("hang.example", 9) + b"lost", (rep[1], rep[2]))
+    u.sendto(s5_udp_header("127.0.0.1", uecho.port) + b"kept", (rep[1], rep[2]))
+    try:
+        got = u.recvfrom(65535)[0]
+    except socket.timeout:
+        got = b""
+    took = time.time() - t
+    u.close()
+    check(got.endswith(b"kept") and took <= 4.5,
+          "UDP: 3 datagrams to the dead name stall the association once: the next "
+          "relayed in %.2f s" % took)
+c.close()
+
 # two.test is 127.0.0.2, whose listener drops every SYN (its backlog is
 # full), then 127.0.0.3, which answers: the first address gets half of
 # connect-timeout, the second the rest.
