@@ -542,13 +542,12 @@ relay_loop(struct relay *r)
 		}
 		if (n == -1)
 			return fail(r, "relay", "poll", errno);
+		next_look = now_ms() + look_ms;	/* a look, or traffic */
 		if (n == 0) {
 			if (relay_look(r) == -1)
 				return -1;
-			next_look = now_ms() + look_ms;
 			continue;
 		}
-		next_look = now_ms() + look_ms;
 		r->r_quiet = 0;
 		r->r_outq[0] = r->r_outq[1] = -1;
 		check_unwanted(r, pfd);
