@@ -33,8 +33,17 @@
 #define UDP_BAD_TTL	10000	/* ms a name that did not resolve is not
 				   asked again (its datagrams dropped) */
 #define UDP_BURST	32	/* datagrams read per socket per wake-up */
+#define UDP_NAMES	8	/* names an association remembers */
 
 enum udp_sock { UDP_CTL, UDP_RELAY, UDP_OUT4, UDP_OUT6, UDP_NSOCK };
+
+/* A name's lookup, kept until n_until: its address, or that it failed. */
+struct udp_name {
+	char			 n_name[S5_MAXNAME + 1];
+	struct sockaddr_storage	 n_addr;
+	int64_t			 n_until;
+	int			 n_ok;
+};
 
 struct udp_assoc {
 	struct session		*u_s;
@@ -42,11 +51,7 @@ struct udp_assoc {
 	struct sockaddr_storage	 u_client;	/* who sends; where replies go */
 	int			 u_client_port;	/* u_client's port is known */
 	int			 u_elsewhere;	/* u_client is not s_client */
-	char			 u_name[S5_MAXNAME + 1]; /* last name looked up */
-	struct sockaddr_storage	 u_name_addr;
-	int64_t			 u_name_until;
-	char			 u_bad[S5_MAXNAME + 1]; /* last that failed */
-	int64_t			 u_bad_until;
+	struct udp_name		 u_names[UDP_NAMES]; /* names looked up */
 	int64_t			 u_last;	/* last datagram relayed */
 	struct udp_peers	 u_peers;	/* who may send back */
 	const char		*u_end;		/* why the loop ended */
@@ -164,20 +169,37 @@ udp_from_client(struct udp_assoc *u, const struct sockaddr *from)
 	return 1;
 }
 
+/* name in u's table, unless it was never looked up or has expired. */
+static struct udp_name *
+udp_name_find(struct udp_assoc *u, const char *name, int64_t now)
+{
+	struct udp_name	*n;
+
+	for (n = u->u_names; n < u->u_names + UDP_NAMES; n++)
+		if (now < n->n_until && strcmp(n->n_name, name) == 0)
+			return n;
+	return NULL;
+}
+
 /*
- * Look name d up into u's cache, within connect-timeout (the relay waits
- * for it): 0, or -1, the name then remembered as one that failed, so a
- * client repeating datagrams to a name whose lookup hangs stalls its
- * association once in UDP_BAD_TTL, not at each datagram.
+ * Look d's name up, within connect-timeout (the relay waits for it), into
+ * the entry of u's table that expires first.  A name that failed is
+ * remembered too, so a client repeating datagrams to names whose lookups
+ * hang stalls its association once per name in UDP_BAD_TTL, not at each
+ * datagram.
  */
-static int
+static struct udp_name *
 udp_lookup(struct udp_assoc *u, const struct socks_addr *d)
 {
+	struct udp_name	*n, *e;
 	struct addrinfo	*res, *ai = NULL;
 	const char	*why;
 	uint8_t		 rep;
 
-	u->u_name[0] = '\0';
+	for (n = e = u->u_names; e < u->u_names + UDP_NAMES; e++)
+		if (e->n_until < n->n_until)
+			n = e;
+	n->n_ok = 0;
 	if (resolve_dst(d, SOCK_DGRAM, now_ms() +
 	    u->u_s->s_conf->c_connect_timeout * 1000LL, &res, &rep,
 	    &why) == 0) {
@@ -186,17 +208,14 @@ udp_lookup(struct udp_assoc *u, const struct socks_addr *d)
 			    ai->ai_family == AF_INET6)
 				break;
 		if (ai != NULL) {
-			memcpy(&u->u_name_addr, ai->ai_addr, ai->ai_addrlen);
-			strcpy(u->u_name, d->sa_name);
-			u->u_name_until = now_ms() + UDP_NAME_TTL;
+			memcpy(&n->n_addr, ai->ai_addr, ai->ai_addrlen);
+			n->n_ok = 1;
 		}
 		freeaddrinfo(res);
 	}
-	if (ai != NULL)
-		return 0;
-	strcpy(u->u_bad, d->sa_name);
-	u->u_bad_until = now_ms() + UDP_BAD_TTL;
-	return -1;
+	strcpy(n->n_name, d->sa_name);
+	n->n_until = now_ms() + (n->n_ok ? UDP_NAME_TTL : UDP_BAD_TTL);
+	return n;
 }
 
 /* DST.ADDR and DST.PORT as a socket address; names via udp_lookup(). */
@@ -204,17 +223,18 @@ static int
 udp_resolve(struct udp_assoc *u, const struct socks_addr *d,
     struct sockaddr_storage *ss)
 {
+	struct udp_name	*n;
+
 	if (d->sa_atyp != S5_ATYP_NAME) {
 		memcpy(ss, &d->sa_addr, sizeof(*ss));
 		addr_unmap(ss);
 		return 0;
 	}
-	if (strcmp(u->u_bad, d->sa_name) == 0 && now_ms() < u->u_bad_until)
+	if ((n = udp_name_find(u, d->sa_name, now_ms())) == NULL)
+		n = udp_lookup(u, d);
+	if (!n->n_ok)
 		return -1;
-	if ((strcmp(u->u_name, d->sa_name) != 0 ||
-	    now_ms() >= u->u_name_until) && udp_lookup(u, d) == -1)
-		return -1;
-	memcpy(ss, &u->u_name_addr, sizeof(*ss));
+	memcpy(ss, &n->n_addr, sizeof(*ss));
 	addr_set_port((struct sockaddr *)ss, d->sa_port);
 	return 0;
 }

@@ -105,14 +105,14 @@ def timed_request(cmd, host, port, proxy_port=None):
     return rep, took
 
 
-def udp_pair(relay, first, second, timeout, repeat=1):
-    """Through the relay, repeat datagrams to first, then one to second
-    (both (host, port)): what came back and how long it took."""
+def udp_pair(relay, firsts, second, timeout):
+    """Through the relay, a datagram to each of firsts, then one to second
+    (each (host, port)): what came back and how long it took."""
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind(("127.0.0.1", 0))
     u.settimeout(timeout)
     t = time.time()
-    for _ in range(repeat):
+    for first in firsts:
         u.sendto(s5_udp_header(*first) + b"lost", relay)
     u.sendto(s5_udp_header(*second) + b"kept", relay)
     try:
@@ -150,7 +150,7 @@ c = s5_open(sd.port)
 rep = s5_request(c, 3, "0.0.0.0", 0)
 check(rep is not None and rep[0] == 0, "UDP ASSOCIATE granted")
 if rep is not None and rep[0] == 0:
-    got, took = udp_pair((rep[1], rep[2]), ("hang.example", 9), ("127.0.0.1", uecho.port), 8)
+    got, took = udp_pair((rep[1], rep[2]), [("hang.example", 9)], ("127.0.0.1", uecho.port), 8)
     check(got.endswith(b"kept") and uecho.count(b"lost") == 0,
           "UDP: the datagram to the dead name dropped, the next relayed")
     check(took <= 4.5, "  ... the relay waited for the lookup no longer than connect-timeout: %.2f s" % took)
@@ -162,11 +162,24 @@ if rep is not None and rep[0] == 0:
 c = s5_open(sd.port)
 rep = s5_request(c, 3, "0.0.0.0", 0)
 if rep is not None and rep[0] == 0:
-    got, took = udp_pair((rep[1], rep[2]), ("hang.example", 9), ("127.0.0.1", uecho.port),
-                         10, repeat=3)
+    got, took = udp_pair((rep[1], rep[2]), [("hang.example", 9)] * 3,
+                         ("127.0.0.1", uecho.port), 10)
     check(got.endswith(b"kept") and took <= 4.5,
           "UDP: 3 datagrams to the dead name stall the association once: the next "
           "relayed in %.2f s" % took)
+c.close()
+
+# Two dead names in turn, three datagrams each: each stalls the
+# association once (2 x 2 s), not at each datagram (6 x 2 s).
+c = s5_open(sd.port)
+rep = s5_request(c, 3, "0.0.0.0", 0)
+if rep is not None and rep[0] == 0:
+    got, took = udp_pair((rep[1], rep[2]),
+                         [("hang-a.example", 9), ("hang-b.example", 9)] * 3,
+                         ("127.0.0.1", uecho.port), 16)
+    check(got.endswith(b"kept") and took <= 6.5,
+          "UDP: 2 dead names in turn, 3 datagrams each, stall the association "
+          "once each: the next relayed in %.2f s" % took)
 c.close()
 
 # two.test is 127.0.0.2, whose listener drops every SYN (its backlog is
@@ -331,7 +344,7 @@ check('bad name: a character no host name has"' in sdn.logtext(), "  ... logged 
 # as a CONNECT's would be, so the association does not wait on it.
 c = s5_open(sdn.port)
 rep = s5_request(c, 3, "0.0.0.0", 0)
-got, took = udp_pair((rep[1], rep[2]), ("x.blocked.dns.test", uecho.port),
+got, took = udp_pair((rep[1], rep[2]), [("x.blocked.dns.test", uecho.port)],
                      ("127.0.0.1", uecho.port), 5)
 check(got.endswith(b"kept") and took < 1 and "x.blocked.dns.test" not in dns.names,
       "UDP to a name blocked by name: dropped unresolved, the next datagram relayed in %.2f s" % took)
