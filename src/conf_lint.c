@@ -18,22 +18,13 @@
 #include "proto.h"
 #include "rules.h"
 
-/* No condition at all: every session of its set matches it. */
-static int
-matches_all(const struct rule *r)
-{
-	return r->r_nfrom == 0 && r->r_nlisten == 0 && r->r_nto == 0 &&
-	    r->r_nports == 0 && r->r_nusers == 0 &&
-	    r->r_cmds == RULE_C_ALL && r->r_methods == RULE_M_ALL;
-}
-
 static void
 lint_shadowed(const struct rule *r, int n, const char *set)
 {
 	int	 i;
 
 	for (i = 0; i + 1 < n; i++)
-		if (matches_all(&r[i])) {
+		if (rule_matches_all(&r[i])) {
 			log_warnx("%s:%d: %s rule #%d%s never match%s: rule "
 			    "#%d (%s:%d) before it matches every session",
 			    r[i + 1].r_file, r[i + 1].r_line, set,

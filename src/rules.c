@@ -818,6 +818,41 @@ ports_are_any(const struct rule *r)
 	return next > 65535;
 }
 
+/* Does from cover every client: none given, 0/0, or 0.0.0.0/0 and ::/0? */
+static int
+from_is_any(const struct rule *r)
+{
+	int	 i, v4 = 0, v6 = 0;
+
+	if (r->r_nfrom == 0)
+		return 1;
+	for (i = 0; i < r->r_nfrom; i++) {
+		if (r->r_from[i].c_family == AF_UNSPEC)
+			return 1;
+		v4 |= r->r_from[i].c_family == AF_INET &&
+		    r->r_from[i].c_prefix == 0;
+		v6 |= r->r_from[i].c_family == AF_INET6 &&
+		    r->r_from[i].c_prefix == 0;
+	}
+	return v4 && v6;
+}
+
+/*
+ * Does r match every session its set is asked about, whatever the
+ * client, destination, port, command or login?  (A listen list is taken
+ * as a condition, even one that names every listener.)
+ */
+int
+rule_matches_all(const struct rule *r)
+{
+	if (!from_is_any(r) || r->r_nlisten != 0)
+		return 0;
+	if (r->r_set == RULESET_CLIENT)
+		return 1;
+	return to_is_any(r) && ports_are_any(r) && r->r_nusers == 0 &&
+	    r->r_cmds == RULE_C_ALL && r->r_methods == RULE_M_ALL;
+}
+
 /* No destination yet: only a rule whose to and port cover all decides. */
 static int
 match_anydst(const struct rule *r, struct why *w)

@@ -136,6 +136,7 @@ int	rule_eval(const struct rule *, const struct rule_query *, char *,
 	    size_t);
 int	rule_first(const struct rule *, int, const struct rule_query *,
 	    int *);
+int	rule_matches_all(const struct rule *);
 int	rule_any_pass(const struct rule *, int, const struct rule_query *,
 	    int *);
 

@@ -712,6 +712,53 @@ START_TEST(test_shadowed_warning)
 }
 END_TEST
 
+/*
+ * A rule whose lists cover everything (0/0, 0.0.0.0/0 with ::/0, every
+ * port) matches every session as an empty one does; narrower ones do
+ * not.
+ */
+START_TEST(test_shadowed_catchall)
+{
+	static const char *const loud[] = {
+		"socks pass { from = \"0/0\" to = \"0/0\" }\n",
+		"socks pass { to = { \"0.0.0.0/0\", \"::/0\" } }\n",
+		"socks pass { from = { \"::/0\", \"0.0.0.0/0\" } "
+		    "port = { \"1-1023\", \"1024-65535\" } }\n",
+	};
+	static const char *const quiet[] = {
+		"socks pass { to = \"0.0.0.0/0\" }\n",
+		"socks pass { from = \"0.0.0.0/0\" }\n",
+		"socks pass { to = \"0/0\" port = \"1-1023\" }\n",
+		"socks pass { to = { \"0/0\", \".example.com\" } "
+		    "user = \"alice\" }\n",
+		"socks pass { to = \"0/0\" command = \"connect\" }\n",
+	};
+	char	 text[512], *e;
+	size_t	 i;
+
+	e = warnings("client pass { from = \"0/0\" }\n"
+	    "client block { from = \"10.0.0.0/8\" }\nsocks pass { }\n");
+	ck_assert_msg(strstr(e, ":2: client rule #2 never matches: rule #1")
+	    != NULL, "%s", e);
+	for (i = 0; i < sizeof(loud) / sizeof(loud[0]); i++) {
+		snprintf(text, sizeof(text), "client pass { }\n%s"
+		    "socks block { to = \"10.0.0.0/8\" }\n", loud[i]);
+		e = warnings(text);
+		ck_assert_msg(strstr(e, ":3: socks rule #2 never matches: "
+		    "rule #1") != NULL, "%zu: %s", i, e);
+	}
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		snprintf(text, sizeof(text), "methods = { \"none\", "
+		    "\"password\" }\npasswd-file = \"/etc/passwd\"\n"
+		    "client pass { }\n%s"
+		    "socks block { to = \"10.0.0.0/8\" }\n", quiet[i]);
+		e = warnings(text);
+		ck_assert_msg(strstr(e, "never match") == NULL, "%zu: %s", i,
+		    e);
+	}
+}
+END_TEST
+
 /* A client rule's listen that no listener can be: never matches. */
 START_TEST(test_listen_warning)
 {
@@ -945,6 +992,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_bom);
 	tcase_add_test(tc, test_password_rule_warning);
 	tcase_add_test(tc, test_shadowed_warning);
+	tcase_add_test(tc, test_shadowed_catchall);
 	tcase_add_test(tc, test_listen_warning);
 	tcase_add_test(tc, test_open_proxy_warning);
 	tcase_add_test(tc, test_too_big);
