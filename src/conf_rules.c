@@ -35,7 +35,7 @@ static const struct rule_key rule_keys[] = {
 	{ "to", rule_add_to, "an address, CIDR block, host name or "
 	    ".domain suffix" },
 	{ "port", rule_add_ports, "ports such as 80, 80,443, 8000-8999, "
-	    "<1024, >=1024" },
+	    "<1024, >=1024, gt 1023, neq 25" },
 	{ "command", add_cmd, "a command (connect, bind, udpassociate, "
 	    "bindreply, udpreply)" },
 	{ "method", add_method, "a method (none, password)" },

@@ -347,14 +347,61 @@ parse_port_form(const char *s, struct rule_ports *p)
 	return 0;
 }
 
-/* A comma-separated list of port forms: "80,443,8000-8999,>1024". */
+static int
+add_port_form(struct rule *r, const char *form)
+{
+	struct rule_ports	 pr, *p;
+
+	if (parse_port_form(form, &pr) == -1 ||
+	    (p = grow(&r->r_ports, r->r_nports, sizeof(*p))) == NULL)
+		return -1;
+	*p = pr;
+	r->r_nports++;
+	return 0;
+}
+
+/*
+ * Dante's operators, "gt 1023", "neq 80", as the forms above: into buf,
+ * and for "neq" / "!=" a second form into buf2 (else buf2 is "").
+ */
+static void
+dante_port_op(const char *s, char *buf, char *buf2, size_t len)
+{
+	static const char *const ops[][2] = {
+		{ "eq", "=" }, { "lt", "<" }, { "le", "<=" }, { "gt", ">" },
+		{ "ge", ">=" }, { "neq", "" }, { "ne", "" }, { "!=", "" },
+	};
+	size_t	 i, n;
+
+	buf2[0] = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		n = strlen(ops[i][0]);
+		if (strncmp(s, ops[i][0], n) != 0 ||
+		    (ops[i][0][0] != '!' && isalpha((unsigned char)s[n])))
+			continue;
+		if (ops[i][1][0] != '\0') {
+			snprintf(buf, len, "%s%s", ops[i][1], s + n);
+			return;
+		}
+		snprintf(buf, len, "<%s", s + n);
+		snprintf(buf2, len, ">%s", s + n);
+		return;
+	}
+	snprintf(buf, len, "%s", s);
+}
+
+/*
+ * A comma-separated list of port forms: "80,443,8000-8999,>1024", and
+ * Dante's "eq 80", "gt 1023", "neq 80" (two ranges).
+ */
 int
 rule_add_ports(struct rule *r, const char *s)
 {
-	struct rule_ports	 pr, *p;
-	char			 form[32];
-	const char		*comma;
-	size_t			 len;
+	char		 form[32], a[40], b[40];
+	const char	*comma;
+	size_t		 len;
 
 	for (;;) {
 		comma = strchr(s, ',');
@@ -363,11 +410,10 @@ rule_add_ports(struct rule *r, const char *s)
 			return -1;
 		memcpy(form, s, len);
 		form[len] = '\0';
-		if (parse_port_form(form, &pr) == -1 ||
-		    (p = grow(&r->r_ports, r->r_nports, sizeof(*p))) == NULL)
+		dante_port_op(form, a, b, sizeof(a));
+		if (add_port_form(r, a) == -1 ||
+		    (b[0] != '\0' && add_port_form(r, b) == -1))
 			return -1;
-		*p = pr;
-		r->r_nports++;
 		if (comma == NULL)
 			return 0;
 		s = comma + 1;

@@ -453,6 +453,14 @@ static const struct port_case port_cases[] = {
 	{ ">1024", { 1025, 65535, -1 }, { 1024, 0, -1 } },
 	{ ">=1024", { 1024, 65535, -1 }, { 1023, -1 } },
 	{ "0-65535", { 0, 1, 65535, -1 }, { -1 } },
+	/* Dante's operators */
+	{ "eq 80", { 80, -1 }, { 79, 81, -1 } },
+	{ "gt 1023", { 1024, 65535, -1 }, { 1023, 0, -1 } },
+	{ "ge 1024", { 1024, -1 }, { 1023, -1 } },
+	{ "lt 1024", { 0, 1023, -1 }, { 1024, -1 } },
+	{ "le 1024", { 1024, -1 }, { 1025, -1 } },
+	{ "neq 25", { 0, 24, 26, -1 }, { 25, -1 } },
+	{ "!= 25,eq 80", { 24, 26, 80, -1 }, { 25, -1 } },
 };
 
 START_TEST(test_ports)
@@ -479,6 +487,24 @@ START_TEST(test_ports)
 		    "%s: %d should not match", t->spec, t->out[i]);
 	}
 	rule_clear(&r);
+}
+END_TEST
+
+/* Not ports, Dante's operators included: refused. */
+START_TEST(test_ports_bad)
+{
+	static const char *const bad[] = {
+		"gt", "eq80x", "equal 80", "gt 65535", "lt 0", "90-80", "http",
+		"80,", "neq",
+	};
+	struct rule	 r;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rule_init(&r, RULESET_SOCKS, RULE_PASS);
+		ck_assert_msg(rule_add_ports(&r, bad[i]) == -1, "%s", bad[i]);
+		rule_clear(&r);
+	}
 }
 END_TEST
 
@@ -658,6 +684,7 @@ rules_suite(void)
 	    sizeof(client_cases) / sizeof(client_cases[0]));
 	tcase_add_loop_test(tc, test_ports, 0,
 	    sizeof(port_cases) / sizeof(port_cases[0]));
+	tcase_add_test(tc, test_ports_bad);
 	tcase_add_test(tc, test_default_block);
 	tcase_add_test(tc, test_udp_association);
 	tcase_add_test(tc, test_udp_any_pass);
