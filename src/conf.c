@@ -335,8 +335,11 @@ validate_log(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*s = last_str(opt);
 
 	if (strcasecmp(s, "syslog") != 0 && strcasecmp(s, "stderr") != 0) {
-		cfg_error(cfg, "log: '%s' is neither \"syslog\" nor \"stderr\"",
-		    s);
+		cfg_error(cfg, "log: '%s' is neither \"syslog\" nor \"stderr\""
+		    "%s", s, strncasecmp(s, "syslog/", 7) == 0 ? " (Dante's "
+		    "syslog/FACILITY is log = \"syslog\" with log-facility = "
+		    "\"FACILITY\")" : s[0] == '/' ? " (a log file is your "
+		    "syslog daemon's rule; under -d, stderr)" : "");
 		return -1;
 	}
 	return 0;
@@ -364,15 +367,62 @@ validate_level(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* Dante's keywords, written as sockd.conf keys: what sockd has instead. */
+static const char *const dante_keys[][2] = {
+	{ "internal", "listen = { \"192.0.2.1:1080\" }" },
+	{ "timeout.negotiate", "negotiate-timeout" },
+	{ "timeout.connect", "connect-timeout" },
+	{ "timeout.io", "idle-timeout for TCP and udp-timeout for UDP" },
+	{ "timeout.io.tcp", "idle-timeout" },
+	{ "timeout.io.udp", "udp-timeout" },
+	{ "logoutput", "log = \"syslog\" or \"stderr\", and log-facility" },
+	{ "errorlog", "nothing like it: send daemon.warning to a file with "
+	    "your syslog daemon" },
+	{ "debug", "log-level = \"debug\"" },
+	{ "user.privileged", "user and group: sockd runs as one user" },
+	{ "user.unprivileged", "user and group: sockd runs as one user" },
+	{ "user.notprivileged", "user and group: sockd runs as one user" },
+	{ "socksmethod", "methods at the top, method in a socks rule" },
+	{ "clientmethod", "nothing like it: a client rule has no method; "
+	    "logins are socks methods" },
+	{ "protocol", "command = { \"connect\", \"bind\", \"bindreply\" } "
+	    "for TCP, { \"udpassociate\", \"udpreply\" } for UDP" },
+	{ "proxyprotocol", "socks4 = false at the top turns SOCKS4 off; SOCKS4 "
+	    "counts as method none" },
+	{ "group", "nothing like it: sockd's users are its password file's, "
+	    "not the system's; list them in user" },
+	{ "session.max", "closest is client-max-sessions (per client address) "
+	    "at the top" },
+	{ "session.throttle", "closest is client-rate and client-rate-interval "
+	    "(per client address) at the top" },
+	{ "child.maxrequests", "max-sessions-per-worker" },
+};
+
+/* What sockd has for Dante's keyword key (n bytes), or NULL. */
+static const char *
+dante_key(const char *key, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(dante_keys) / sizeof(dante_keys[0]); i++)
+		if (strlen(dante_keys[i][0]) == n &&
+		    strncmp(key, dante_keys[i][0], n) == 0)
+			return dante_keys[i][1];
+	return NULL;
+}
+
 /*
- * Dante's "key: value" gives libconfuse's "no such option 'key:'": say
- * what sockd.conf wants instead.
+ * A key sockd.conf lacks: Dante's "key: value" (libconfuse's "no such
+ * option 'key:'") gets the syntax, and Dante's keyword sockd's word for
+ * it.
  */
 static const char *
 dante_hint(const cfg_t *cfg, const char *msg)
 {
-	const char	*q = strstr(msg, "no such option '");
+	static char	 hint[320];
+	const char	*q = strstr(msg, "no such option '"), *k;
 	size_t		 n;
+	int		 colon;
 
 	if (q == NULL)
 		return "";
@@ -384,9 +434,15 @@ dante_hint(const cfg_t *cfg, const char *msg)
 		return " (a client rule has from and listen: Dante's client "
 		    "\"to\" is listen here, and where a client may go is a "
 		    "socks rule's to)";
-	return n > 1 && q[n] == '\'' && q[n - 1] == ':' ? " (Dante's syntax? "
+	colon = n > 1 && q[n] == '\'' && q[n - 1] == ':';
+	k = dante_key(q, n - colon);
+	if (!colon && k == NULL)
+		return "";
+	snprintf(hint, sizeof(hint), " (%s%s%s%s)", colon ? "Dante's syntax? "
 	    "sockd.conf writes key = value: see \"Moving from Dante\" in "
-	    "the README)" : "";
+	    "the README" : "", colon && k ? "; " : "", k ? "Dante's keyword; "
+	    "sockd.conf has " : "", k ? k : "");
+	return hint;
 }
 
 /* libconfuse's messages, "file:line: what", go to our log. */

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -382,7 +383,10 @@ parse_args(int argc, char *argv[], struct opts *o)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sockd: unexpected argument '%s' (no option "
-		    "takes one but -f and -q)\n", argv[optind]);
+		    "takes one but -f and -q%s)\n", argv[optind],
+		    o->o_foreground && isdigit((unsigned char)*argv[optind]) ?
+		    "; Dante's -d N is log-level = \"debug\" in sockd.conf" :
+		    "");
 		usage(stderr, 1);
 	}
 }

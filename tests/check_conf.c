@@ -220,6 +220,18 @@ static const struct bad_case bad[] = {
 	    "key = value" },
 	{ "client pass {\n  from: 0.0.0.0/0 to: 0.0.0.0/0\n}\n", ":2:",
 	    "no such option 'from:' (Dante's syntax?" },
+	/* Dante's keywords: sockd's words for them */
+	{ "internal: eth0 port = 1080\n", ":1:", "README; Dante's keyword; "
+	    "sockd.conf has listen = " },
+	{ "timeout.io = 3600\n", ":1:", "no such option 'timeout.io' "
+	    "(Dante's keyword; sockd.conf has idle-timeout for TCP and "
+	    "udp-timeout for UDP)" },
+	{ "socks pass {\n protocol = \"tcp\"\n}\n", ":2:",
+	    "(Dante's keyword; sockd.conf has command = {" },
+	{ "log = \"syslog/local0\"\n", ":1:", "(Dante's syslog/FACILITY is "
+	    "log = \"syslog\" with log-facility = \"FACILITY\")" },
+	{ "log = \"/var/log/sockd.log\"\n", ":1:", "(a log file is your "
+	    "syslog daemon's rule" },
 	/* Dante writes user lists in one string */
 	{ "socks pass { user = \"alice bob\" }\n", ":1:",
 	    "'alice bob' is not a user name (one name a string" },

@@ -55,6 +55,9 @@ check("-n, -V    check the configuration" in r.stdout and "-q query" in r.stdout
 r = subprocess.run([daemon, "-D"], capture_output=True, text=True, timeout=10)
 check(r.returncode == 1 and "-D is Dante's: sockd detaches by default" in r.stderr,
       "sockd -D: Dante's option, told where sockd has it")
+r = subprocess.run([daemon, "-d", "2"], capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and "Dante's -d N is log-level = \"debug\" in sockd.conf" in r.stderr,
+      "sockd -d 2: Dante's debug level, told where sockd has it")
 r = subprocess.run([daemon, "-V", "-f", conf_inst], capture_output=True, text=True, timeout=10)
 check(r.returncode == 0 and r.stdout.startswith("configuration OK"), "sockd -V checks the config, as -n")
 r = subprocess.run([find("sockpasswd"), "-h"], capture_output=True, text=True, timeout=10)
