@@ -259,6 +259,20 @@ addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
 }
 
 /*
+ * Is la a wildcard listener that peer, of its family and port, would
+ * reach if peer were one of this host's addresses?
+ */
+int
+addr_on_wild_port(const struct sockaddr *peer, const struct sockaddr *la)
+{
+	int	 fp, fl;
+
+	return addr_is_unspecified(la) && addr_port(peer) == addr_port(la) &&
+	    addr_bytes(peer, &fp) != NULL && addr_bytes(la, &fl) != NULL &&
+	    fp == fl;
+}
+
+/*
  * "10.0.0.0/8", "2001:db8::/32", a plain address (a host route), or
  * "0/0" / "any": every address of both families.  "0.0.0.0/0" is every
  * IPv4 address and "::/0" every IPv6 one, as in Dante.

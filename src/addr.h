@@ -26,6 +26,7 @@ uint16_t addr_port(const struct sockaddr *);
 void	addr_set_port(struct sockaddr *, uint16_t);
 void	addr_unmap(struct sockaddr_storage *);
 int	addr_equal_host(const struct sockaddr *, const struct sockaddr *);
+int	addr_on_wild_port(const struct sockaddr *, const struct sockaddr *);
 int	addr_reaches(const struct sockaddr *, const struct sockaddr *,
 	    const struct sockaddr *);
 int	addr_is_unspecified(const struct sockaddr *);

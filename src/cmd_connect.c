@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <ifaddrs.h>
 #include <string.h>
 
 #include "addr.h"
@@ -16,22 +17,45 @@
  * A CONNECT to one of this proxy's own listeners takes a second worker,
  * and a client that pipelines requests can chain every worker into one
  * loop: refused, as 0.0.0.0 is.  Before connecting (src NULL) the
- * listen addresses and loopback are known; this host's other addresses
- * show once connected, as the source.
+ * listen addresses, loopback and the host's interface addresses are
+ * known; once connected, the source address is checked again.  What
+ * neither shows (an address routed to this host but on no interface)
+ * the scoreboard catches at the other end (session_run()).
  */
 #define LOOP_WHY	"destination is this proxy's own listener"
+
+/* Is sa one of the addresses of this host's interfaces? */
+static int
+host_has_addr(const struct sockaddr *sa)
+{
+	struct ifaddrs	*ifa, *i;
+	int		 hit = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return 0;
+	for (i = ifa; i != NULL && !hit; i = i->ifa_next)
+		hit = i->ifa_addr != NULL && addr_equal_host(sa, i->ifa_addr);
+	freeifaddrs(ifa);
+	return hit;
+}
 
 static int
 connect_loops(const struct session *s, const struct sockaddr *peer,
     const struct sockaddr *src)
 {
 	const struct sockd_conf	*c = s->s_conf;
+	const struct sockaddr	*la;
 	int			 i;
 
-	for (i = 0; i < c->c_nlisten; i++)
-		if (addr_reaches(peer, src,
-		    (const struct sockaddr *)&c->c_listen[i].la_addr))
+	for (i = 0; i < c->c_nlisten; i++) {
+		la = (const struct sockaddr *)&c->c_listen[i].la_addr;
+		if (addr_reaches(peer, src, la))
 			return 1;
+		/* rare: a destination on a wildcard listener's port */
+		if (src == NULL && addr_on_wild_port(peer, la) &&
+		    host_has_addr(peer))
+			return 1;
+	}
 	return 0;
 }
 
