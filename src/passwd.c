@@ -49,6 +49,8 @@ static const char *kind_str[] = {
 	    "character",
 	[PL_EMPTYHASH] = "malformed line: empty hash",
 	[PL_BADHASH] = "malformed line: not a crypt(3) hash",
+	[PL_LOCKED] = "locked or disabled account (hash starts with '!' or "
+	    "'*'), skipped",
 	[PL_LONGLINE] = "malformed line: longer than 1024 bytes",
 	[PL_DUPLICATE] = "duplicate user name, line ignored",
 };
@@ -177,6 +179,8 @@ passwd_parse_line(const char *line, size_t len, struct pw_line *pl)
 		return PL_BADNAME;
 	if (pl->pl_hashlen == 0)
 		return PL_EMPTYHASH;
+	if (pl->pl_hash[0] == '!' || pl->pl_hash[0] == '*')
+		return PL_LOCKED;
 	memcpy(hash, pl->pl_hash, pl->pl_hashlen);
 	hash[pl->pl_hashlen] = '\0';
 	if (memchr(pl->pl_hash, '\0', pl->pl_hashlen) != NULL ||
@@ -425,5 +429,11 @@ passwd_load(const char *file, struct passwd_stamp *ps)
 	if (st.st_mode & S_IWOTH)
 		log_warnx("%s: anyone may write it: use root:sockd mode 0640",
 		    file);
+	else if (st.st_mode & S_IWGRP)
+		log_warnx("%s: its group may write it: use root:sockd mode "
+		    "0640", file);
+	else if ((st.st_mode & S_IROTH) && db->pd_n > 0)
+		log_warnx("%s: every user of this host may read its hashes: "
+		    "use root:sockd mode 0640", file);
 	return db;
 }

@@ -24,6 +24,7 @@ enum pw_line_kind {
 	PL_BADNAME,
 	PL_EMPTYHASH,
 	PL_BADHASH,
+	PL_LOCKED,	/* a hash starting with '!' or '*', as shadow(5) */
 	PL_LONGLINE,
 	PL_DUPLICATE	/* found by passwd_parse, not passwd_parse_line */
 };

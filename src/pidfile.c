@@ -159,8 +159,10 @@ proc_name(const char *pid, char *buf, size_t len)
 		return -1;
 	ok = fgets(buf, (int)len, fp) != NULL;
 	fclose(fp);
+	if (!ok)
+		return -1;	/* the process went meanwhile: buf unset */
 	buf[strcspn(buf, "\n")] = '\0';
-	return ok ? 0 : -1;
+	return 0;
 }
 
 /*

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <check.h>
 #include <stdio.h>
@@ -55,8 +56,10 @@ static const struct {
 	{ "gina:", PL_EMPTYHASH, NULL },
 	{ "gina:   ", PL_EMPTYHASH, NULL },
 	{ "hank:plaintext", PL_BADHASH, NULL },
-	{ "hank:!", PL_BADHASH, NULL },
-	{ "hank:*", PL_BADHASH, NULL },
+	{ "hank:!", PL_LOCKED, NULL },
+	{ "hank:*", PL_LOCKED, NULL },
+	{ "hank:!$y$j9T$salt$hash", PL_LOCKED, NULL },	/* passwd -l */
+	{ "hank:*LK*", PL_LOCKED, NULL },
 	{ "hank:$6$", PL_BADHASH, NULL },
 	{ "hank:$6$salt$", PL_BADHASH, NULL },
 	{ "hank:$9$salt$hash", PL_BADHASH, NULL },
@@ -211,6 +214,59 @@ START_TEST(test_empty_file)
 END_TEST
 
 /* SipHash-2-4-128 reference vectors: key 00..0f, input 00..(n-1). */
+/* Load text from a file of the given mode: what passwd_load() logged. */
+static const char *
+load_mode(const char *text, mode_t mode)
+{
+	static char		 out[1024];
+	char			 path[] = "/tmp/check_passwd.XXXXXX";
+	char			 errp[] = "/tmp/check_passwd_err.XXXXXX";
+	struct passwd_db	*db;
+	FILE			*f;
+	size_t			 n;
+	int			 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	ck_assert_int_ne(fd = mkstemp(errp), -1);
+	fflush(stderr);
+	ck_assert_ptr_nonnull(freopen(errp, "w", stderr));
+	close(fd);
+	db = passwd_load(path, NULL);
+	fflush(stderr);
+	ck_assert_ptr_nonnull(db);
+	passwd_free(db);
+	unlink(path);
+	ck_assert_ptr_nonnull(f = fopen(errp, "r"));
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	unlink(errp);
+	return out;
+}
+
+/* Hashes others may read, or others or the group write: a warning. */
+START_TEST(test_file_mode)
+{
+	const char	*e;
+
+	e = load_mode("alice:" SHA512 "\n", 0644);
+	ck_assert_msg(strstr(e, ": every user of this host may read its "
+	    "hashes: use root:sockd mode 0640") != NULL, "%s", e);
+	e = load_mode("alice:" SHA512 "\n", 0666);
+	ck_assert_msg(strstr(e, ": anyone may write it") != NULL &&
+	    strstr(e, "may read") == NULL, "%s", e);
+	e = load_mode("alice:" SHA512 "\n", 0660);
+	ck_assert_msg(strstr(e, ": its group may write it") != NULL, "%s", e);
+	e = load_mode("alice:" SHA512 "\n", 0640);
+	ck_assert_msg(strstr(e, "0640") == NULL, "%s", e);
+	e = load_mode("# no users yet\n", 0644);
+	ck_assert_msg(strstr(e, "may read") == NULL, "%s", e);
+}
+END_TEST
+
 START_TEST(test_siphash)
 {
 	static const uint8_t want0[16] = { 0xa3, 0x81, 0x7f, 0x04, 0xba, 0x25,
@@ -411,6 +467,7 @@ passwd_suite(void)
 	tcase_add_test(tc, test_empty_file);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cache");
+	tcase_add_test(tc, test_file_mode);
 	tcase_add_test(tc, test_siphash);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_cache_claim);
