@@ -450,12 +450,13 @@ udp_loop(struct udp_assoc *u)
 			u->u_end = "poll error";
 			return;
 		}
-		if (n == 0 && ms_left(u->u_last + idle) == 0) {
+		if (n > 0 && (udp_service(u, pfd) == -1 || u->u_end != NULL))
+			return;
+		/* after each wake-up: datagrams dropped do not hold it off */
+		if (ms_left(u->u_last + idle) == 0) {
 			u->u_end = "idle timeout";
 			return;
 		}
-		if (udp_service(u, pfd) == -1 || u->u_end != NULL)
-			return;
 	}
 }
 
