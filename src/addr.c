@@ -274,7 +274,8 @@ addr_on_wild_port(const struct sockaddr *peer, const struct sockaddr *la)
 
 /*
  * "10.0.0.0/8", "2001:db8::/32", a plain address (a host route), or
- * "0/0" / "any": every address of both families.  "0.0.0.0/0" is every
+ * "0/0" / "any": every address of both families.  An IPv4-mapped
+ * block, "::ffff:10.0.0.0/104", is taken as the IPv4 one it maps.  "0.0.0.0/0" is every
  * IPv4 address and "::/0" every IPv6 one, as in Dante.
  */
 int
@@ -285,7 +286,7 @@ cidr_parse(const char *s, struct cidr *c)
 	char			 buf[INET6_ADDRSTRLEN + 5], *slash, *end;
 	const uint8_t		*p;
 	long			 prefix;
-	int			 max, fam;
+	int			 max, fam, mapped;
 
 	memset(c, 0, sizeof(*c));
 	if (strcmp(s, "0/0") == 0 || strcmp(s, "any") == 0) {
@@ -300,7 +301,8 @@ cidr_parse(const char *s, struct cidr *c)
 	if (addr_parse_ip(buf, &ss, &sl) == -1)
 		return -1;
 	p = addr_bytes((struct sockaddr *)&ss, &fam);
-	max = fam == AF_INET ? 32 : 128;
+	mapped = ss.ss_family == AF_INET6 && fam == AF_INET;
+	max = fam == AF_INET && !mapped ? 32 : 128;
 	prefix = max;
 	if (slash != NULL) {
 		if (*slash < '0' || *slash > '9')
@@ -309,6 +311,9 @@ cidr_parse(const char *s, struct cidr *c)
 		if (*end != '\0' || prefix > max)
 			return -1;
 	}
+	/* ::ffff:10.0.0.0/104 is 10.0.0.0/8; a shorter one is not IPv4 */
+	if (mapped && (prefix -= 96) < 0)
+		return -1;
 	c->c_family = fam;
 	c->c_prefix = (int)prefix;
 	memcpy(c->c_addr, p, fam == AF_INET ? 4 : 16);
