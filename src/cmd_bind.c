@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <poll.h>
 #include <string.h>
@@ -80,6 +81,60 @@ bind_expected(struct session *s, struct addrinfo **res)
 }
 
 /*
+ * An address of interface name (external = "eth0"), looked up at each
+ * BIND so that one DHCP changes is followed: of family af if it has
+ * one, else any but IPv6 link-local ones (fe80::, unusable without a
+ * scope).  SOCKS4 (v4only) takes IPv4 only.  -1, with errno, if none.
+ */
+static int
+iface_addr(const char *name, int af, int v4only, struct sockaddr_storage *ss)
+{
+	struct ifaddrs	*ifa, *i, *pick = NULL;
+	int		 f;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || strcmp(i->ifa_name, name) != 0)
+			continue;
+		f = i->ifa_addr->sa_family;
+		if ((f != AF_INET && f != AF_INET6) ||
+		    (v4only && f != AF_INET) || (f == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)
+		    i->ifa_addr)->sin6_addr)))
+			continue;
+		if (pick == NULL || (f == af &&
+		    pick->ifa_addr->sa_family != af))
+			pick = i;
+	}
+	if (pick != NULL) {
+		memset(ss, 0, sizeof(*ss));
+		memcpy(ss, pick->ifa_addr, addr_len(pick->ifa_addr));
+	}
+	freeifaddrs(ifa);
+	if (pick == NULL)
+		errno = EADDRNOTAVAIL;
+	return pick != NULL ? 0 : -1;
+}
+
+/* external: a numeric address, or an interface's. */
+static int
+external_addr(const struct session *s, const struct addrinfo *exp,
+    struct sockaddr_storage *ss)
+{
+	socklen_t	 sl;
+	int		 af;
+
+	if (addr_parse_ip(s->s_conf->c_external, ss, &sl) == 0)
+		return 0;
+	for (; exp != NULL && exp->ai_family == AF_UNSPEC; exp = exp->ai_next)
+		;
+	af = exp != NULL ? exp->ai_family : s->s_local.ss_family;
+	return iface_addr(s->s_conf->c_external, af,
+	    s->s_version == SOCKS4_VERSION, ss);
+}
+
+/*
  * Where to listen: the external address when configured; else the
  * route's source toward the first expected host; for "any host", the
  * address the client came in on (for SOCKS4 over IPv6 loopback, whose
@@ -93,7 +148,7 @@ bind_local(struct session *s, const struct addrinfo *exp,
 	socklen_t		 sl;
 
 	if (s->s_conf->c_external != NULL)
-		return addr_parse_ip(s->s_conf->c_external, ss, &sl);
+		return external_addr(s, exp, ss);
 	/* a SOCKS4 reply has room for IPv4 only */
 	while (ai != NULL && (ai->ai_family == AF_UNSPEC ||
 	    (s->s_version == SOCKS4_VERSION && ai->ai_family != AF_INET)))

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <net/if.h>
+
 #include <confuse.h>
 #include <ctype.h>
 #include <errno.h>
@@ -191,7 +193,10 @@ validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* The BIND address: "" (the route's choice) or a numeric address. */
+/*
+ * The BIND address: "" (the route's choice), a numeric address, or an
+ * interface of this host (its address looked up at each BIND).
+ */
 static int
 validate_external(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -199,9 +204,11 @@ validate_external(cfg_t *cfg, cfg_opt_t *opt)
 	socklen_t		 len;
 	const char		*s = last_str(opt);
 
-	if (s == NULL || *s == '\0' || addr_parse_ip(s, &ss, &len) == 0)
+	if (s == NULL || *s == '\0' || addr_parse_ip(s, &ss, &len) == 0 ||
+	    if_nametoindex(s) != 0)
 		return 0;
-	cfg_error(cfg, "external: '%s' is not an IPv4 or IPv6 address", s);
+	cfg_error(cfg, "external: '%s' is neither an IPv4 or IPv6 address "
+	    "nor an interface of this host", s);
 	return -1;
 }
 

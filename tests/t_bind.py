@@ -279,7 +279,31 @@ check("reply=0x02" in sd4.session_line('end="blocked by socks rule #1 (') and
       "  ... and the session line says why")
 sd4.stop()
 
-bad = Sockd('external = "eth0"\n')
+# external = an interface (Dante's external: eth0): its address of the
+# expected host's family, looked up at each BIND.
+sd5 = Sockd('external = "lo"\nbind-timeout = 5\n')
+check(sd5.check_conf()[0] == 0, "sockd -n accepts external = \"lo\"")
+sd5.start()
+for dst, want in (("127.0.0.1", "127.0.0.1"), ("::1", "::1")):
+    c, rep1 = bind_session(sd5.port, dst, 0)
+    ok = rep1 is not None and rep1[0] == 0 and rep1[1] == want
+    check(ok, "external = \"lo\", BIND for %s: BND.ADDR %s (%s)" % (dst, want, rep1))
+    if ok:
+        r = remote_connect(rep1[1], rep1[2], src=want)
+        rep2 = s5_reply(c)
+        check(rep2 is not None and rep2[0] == 0, "  ... the remote connects in")
+        r.close()
+    c.close()
+s = connect(sd5.port)
+s.sendall(b"\x04\x02\x00\x00\x7f\x00\x00\x01\x00")
+rep = recv_exact(s, 8)
+check(len(rep) == 8 and rep[1] == 90 and rep[4:8] == b"\x7f\x00\x00\x01",
+      "external = \"lo\", SOCKS4 BIND: 90 with 127.0.0.1")
+s.close()
+sd5.stop()
+
+bad = Sockd('external = "nosuchif0"\n')
 rc, out = bad.check_conf()
-check(rc != 0 and "external" in out, "external must be an address: %s" % out.strip())
+check(rc != 0 and "external: 'nosuchif0' is neither an IPv4 or IPv6 address nor an "
+      "interface of this host" in out, "external must be an address or an interface: %s" % out.strip())
 finish()
