@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""contrib/dante2sockd: a Dante danted.conf translated into a sockd.conf
+that sockd -n loads, whose rules (sockd -q) decide as Dante's would, and
+whose untranslatable parts are said and fall on the safe side: a pass
+rule with a condition sockd lacks is left out, a block rule loses the
+condition (it blocks more)."""
+import pwd
+import subprocess
+
+from harness import *
+
+TOOL = os.path.join(TOP_SRCDIR, "contrib", "dante2sockd")
+d = tmpdir()
+port = free_port()
+user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() else "nobody"
+pw = os.path.join(d, "sockd.passwd")
+subprocess.run([os.path.join(TOP_BUILDDIR, "src", "sockpasswd"), "-f", pw, "-i", "add",
+                "alice"], input="secret\n", capture_output=True, text=True, timeout=30)
+os.chmod(pw, 0o644)
+
+DANTE = """# an office proxy, as Dante writes it
+logoutput: syslog/LOCAL0 /var/log/sockd.log
+internal: 127.0.0.1 port = %(port)d
+internal: ::1 port=%(port)d
+external: lo
+socksmethod: username none
+clientmethod: none
+user.privileged: root
+user.unprivileged: %(user)s
+timeout.negotiate: 30
+timeout.io: 0
+debug: 1
+
+client pass {
+        from: 127.0.0.0/8 to: 0.0.0.0/0
+        log: error
+}
+client pass { from: ::1/128 to: ::1 port = %(port)d }
+socks block {
+        from: 0.0.0.0/0 to: .example.com
+        log: connect error
+}
+socks block { from: 0.0.0.0/0 port = 25 to: 10.0.0.0/8 port gt 1023 }
+socks pass {
+        from: 127.0.0.0/8 to: 0.0.0.0/0
+        command: bind connect
+        protocol: tcp
+        socksmethod: username
+        user: alice
+}
+socks pass {
+        from: 127.0.0.0/8 to: 0.0.0.0/0
+        group: staff
+}
+route {
+        from: 0.0.0.0/0 to: 0.0.0.0/0 via: 192.0.2.9 port = 1080
+}
+socks pass {
+        from: 127.0.0.0/8 to: 0.0.0.0/0 port 1 - 1023
+        proxyprotocol: socks_v5
+        log: connect disconnect
+}
+""" % {"port": port, "user": user}
+src = os.path.join(d, "danted.conf")
+with open(src, "w") as f:
+    f.write(DANTE)
+r = subprocess.run(["perl", TOOL, "-p", pw, src], capture_output=True, text=True, timeout=30)
+out = r.stdout
+conf = os.path.join(d, "sockd.conf")
+with open(conf, "w") as f:
+    f.write(out)
+os.chmod(conf, 0o644)
+check(r.returncode == 1, "dante2sockd: exit 1, something to review (%d)" % r.returncode)
+for line in ('listen = { "127.0.0.1:%d", "[::1]:%d" }' % (port, port), 'user = "%s"' % user,
+             'external = "lo"', 'log = "syslog"', 'log-facility = "local0"',
+             'log-level = "debug"', "negotiate-timeout = 30", "idle-timeout = 1000000",
+             "udp-timeout = 1000000", 'methods = { "password", "none" }',
+             'passwd-file = "%s"' % pw, "socks4 = false",
+             'listen = "[::1]:%d"' % port, 'command = { "bind", "connect" }'):
+    check(line in out, "translated: %s" % line)
+for what in ("logoutput: /var/log/sockd.log: a file is your syslog daemon's rule",
+             "socks pass rule (line 31): group staff: sockd cannot say this; the rule is left out",
+             "socks block rule (line 23): from: 0.0.0.0/0 port = 25: sockd cannot say this; left out of the rule, which blocks more", "route { }: sockd has no such rule",
+             "proxyprotocol without socks_v4"):
+    check(what in r.stderr and what in out, "said on stderr and in the file: %s" % what)
+check(out.count("socks pass {") == 2 and "# danted.conf line 31" not in out,
+      "the pass rule with group is left out (2 pass rules remain)")
+
+r = subprocess.run([SOCKD, "-n", "-f", conf], capture_output=True, text=True, timeout=30)
+check(r.returncode == 0 and "log on a block rule" not in r.stderr,
+      "sockd -n loads the translation: %s" % (r.stdout + r.stderr).strip()[-300:])
+
+
+def decide(query):
+    r = subprocess.run([SOCKD, "-n", "-f", conf, "-q", query], capture_output=True,
+                       text=True, timeout=30)
+    return r.returncode
+
+
+for query, want, why in (
+        ("from 127.0.0.1 to www.example.com port 80", 1, "a name under .example.com: blocked"),
+        ("from 127.0.0.1 to 10.1.1.1 port 8080", 1, "10/8 above 1023: blocked (the from port dropped)"),
+        ("from 127.0.0.1 to 10.1.1.1 port 80", 0, "10/8 port 80: the last rule passes it"),
+        ("from 127.0.0.1 to 192.0.2.1 port 8080", 1, "port 8080 without a login: no rule passes it"),
+        ("from 127.0.0.1 to 192.0.2.1 port 8080 user alice", 0, "alice may CONNECT anywhere"),
+        ("from 127.0.0.1 to 192.0.2.1 port 8080 user alice command udpassociate", 1,
+         "alice's rule is tcp only: no UDP"),
+        ("from 127.0.0.1 to 192.0.2.1 port 443", 0, "anyone may reach ports 1-1023")):
+    check(decide(query) == want, "sockd -q '%s': %s" % (query, why))
+
+# A file with nothing to review: exit 0; a missing one: 2.
+with open(src, "w") as f:
+    f.write("internal: 0.0.0.0 port = 1080\nsocksmethod: none\n"
+            "client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }\n"
+            "socks pass { from: 10.0.0.0/8 to: 0.0.0.0/0 }\n")
+r = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
+check(r.returncode == 0 and r.stderr == "" and 'listen = "*:1080"' in r.stdout and
+      'client pass {\t# danted.conf line 3\n\tfrom = "0.0.0.0/0"\n}' in r.stdout,
+      "a plain file: exit 0, nothing said: %r" % r.stderr)
+with open(src, "w") as f:
+    f.write("socks block { from: 10.0.0.0/255.255.0.0 to: 0.0.0.0/0 port neq 443 }\n"
+            "socks pass { from: 10.0.0.0/8 to: eth0 }\n")
+r = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
+check('from = "10.0.0.0/16"' in r.stdout and 'port = "neq 443"' in r.stdout and
+      "socks pass" not in r.stdout.replace("socks pass rule", ""),
+      "a dotted netmask as a prefix, neq kept; a pass rule to an interface left out")
+r = subprocess.run(["perl", TOOL, os.path.join(d, "none.conf")], capture_output=True,
+                   text=True, timeout=30)
+check(r.returncode == 2 and "none.conf" in r.stderr, "a missing file: exit 2, named")
+finish()
