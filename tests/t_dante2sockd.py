@@ -119,11 +119,15 @@ check(r.returncode == 0 and r.stderr == "" and 'listen = "*:1080"' in r.stdout a
       "a plain file: exit 0, nothing said: %r" % r.stderr)
 with open(src, "w") as f:
     f.write("socks block { from: 10.0.0.0/255.255.0.0 to: 0.0.0.0/0 port neq 443 }\n"
-            "socks pass { from: 10.0.0.0/8 to: eth0 }\n")
+            "socks pass { from: 10.0.0.0/8 to: nosuchif0 }\n"
+            "socks block { from: 0.0.0.0/0 to: lo port = smtp }\n")
 r = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
 check('from = "10.0.0.0/16"' in r.stdout and 'port = "neq 443"' in r.stdout and
       "socks pass" not in r.stdout.replace("socks pass rule", ""),
-      "a dotted netmask as a prefix, neq kept; a pass rule to an interface left out")
+      "a dotted netmask as a prefix, neq kept; a pass rule to an unknown interface left out")
+check('to = { "127.0.0.1", "::1" }\n\tport = "25"' in r.stdout and
+      "to: lo is an interface: its addresses now (127.0.0.1 ::1) are used" in r.stderr,
+      "an interface in a rule: its addresses, said; a service name as its port")
 r = subprocess.run(["perl", TOOL, os.path.join(d, "none.conf")], capture_output=True,
                    text=True, timeout=30)
 check(r.returncode == 2 and "none.conf" in r.stderr, "a missing file: exit 2, named")
