@@ -128,6 +128,12 @@ check('from = "10.0.0.0/16"' in r.stdout and 'port = "neq 443"' in r.stdout and
 check('to = { "127.0.0.1", "::1" }\n\tport = "25"' in r.stdout and
       "to: lo is an interface: its addresses now (127.0.0.1 ::1) are used" in r.stderr,
       "an interface in a rule: its addresses, said; a service name as its port")
+with open(src, "w") as f:
+    f.write("internal: 10.1.1.1 port = 1080\n"
+            "client pass { from: 10.0.0.0/8 to: 10.1.1.1 }\n")
+r = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
+check(r.returncode == 0 and 'listen = "10.1.1.1:1080"\n}' in r.stdout,
+      "a client rule's to: without a port takes the one internal port")
 r = subprocess.run(["perl", TOOL, os.path.join(d, "none.conf")], capture_output=True,
                    text=True, timeout=30)
 check(r.returncode == 2 and "none.conf" in r.stderr, "a missing file: exit 2, named")
