@@ -319,11 +319,28 @@ sb_count_client(const struct sockaddr *sa)
 	return n;
 }
 
+/*
+ * A text field a worker wrote (already escaped there), as the master
+ * logs it: bounded by its size even unterminated, anything but printable
+ * ASCII as '?', so a worker gone wrong cannot forge or run past it.
+ */
+static const char *
+sb_field(const char *f, size_t size, char *out)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < size && f[i] != '\0'; i++)
+		out[i] = f[i] >= 0x20 && f[i] < 0x7f ? f[i] : '?';
+	out[i] = '\0';
+	return i > 0 ? out : "-";
+}
+
 /* A slot's session, as "session=... age=...s" for the log. */
 static char *
 sb_session_str(const struct sb_slot *sl, char *buf, size_t len)
 {
-	char	 client[ADDR_STRLEN];
+	char	 client[ADDR_STRLEN], user[sizeof(sl->sl_user)];
+	char	 target[sizeof(sl->sl_target)];
 	int64_t	 age = now_ms() - sl->sl_start;
 
 	addr_ntop((const struct sockaddr *)&sl->sl_client, client,
@@ -331,8 +348,8 @@ sb_session_str(const struct sb_slot *sl, char *buf, size_t len)
 	snprintf(buf, len, "session=%016llx client=%s user=%s target=%s "
 	    "bytes_out=%llu bytes_in=%llu age=%lld.%03llds%s",
 	    (unsigned long long)sl->sl_id, client,
-	    sl->sl_user[0] ? sl->sl_user : "-",
-	    sl->sl_target[0] ? sl->sl_target : "-",
+	    sb_field(sl->sl_user, sizeof(sl->sl_user), user),
+	    sb_field(sl->sl_target, sizeof(sl->sl_target), target),
 	    (unsigned long long)sl->sl_bytes_out,
 	    (unsigned long long)sl->sl_bytes_in, (long long)(age / 1000),
 	    (long long)(age % 1000), sl->sl_refused ? " refused" : "");
@@ -380,9 +397,11 @@ sb_dump(const struct scoreboard *sb, int gen, uint64_t served_gone)
 	uint64_t	 served = served_gone;
 
 	for (i = 0; i < sb->sb_n; i++) {
+		/* a state no worker writes counts only in workers= */
 		if ((st = sb_state(sb, i)) == SB_FREE)
 			continue;
-		count[st]++;
+		if (st > SB_FREE && st < SB_NSTATES)
+			count[st]++;
 		n++;
 		old += sb->sb_slots[i].sl_gen != gen;
 		served += sb_served(sb, i);

@@ -1,14 +1,19 @@
 /*
  * check_spare.c: how much the pool grows at one look (spare_want()):
  * spares short, clients that waited less the sessions that ended, and
- * held sessions counted at once on a second look in a row.
+ * held sessions counted at once on a second look in a row.  And what
+ * the master makes of a scoreboard slot a worker filled with garbage.
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "pool.h"
+#include "scoreboard.h"
 
 /* One look: what the master sees, and what spare_want() must answer. */
 struct step {
@@ -53,6 +58,51 @@ START_TEST(test_step)
 }
 END_TEST
 
+/*
+ * A worker gone wrong writes a state no worker has and unterminated text
+ * with a newline in it: the master's SIGUSR1 dump neither indexes with
+ * the state nor prints past the fields or a forged line.
+ */
+START_TEST(test_dump_garbage)
+{
+	struct scoreboard	 sb;
+	char			 path[] = "/tmp/check_spare.XXXXXX", out[4096];
+	const char		*forged = "x\nsockd[1] master: FORGED";
+	FILE			*f;
+	size_t			 n;
+	int			 fd;
+
+	ck_assert_int_eq(sb_init(&sb, 3), 0);
+	sb_slot_reset(&sb, 0, 1);
+	sb.sb_slots[0].sl_state = -1000000000;
+	sb_slot_reset(&sb, 1, 1);
+	sb.sb_slots[1].sl_state = SB_RELAY;
+	memset(sb.sb_slots[1].sl_user, 'U', sizeof(sb.sb_slots[1].sl_user));
+	memset(sb.sb_slots[1].sl_target, 'T',
+	    sizeof(sb.sb_slots[1].sl_target));
+	memcpy(sb.sb_slots[1].sl_target, forged, strlen(forged));
+	sb_slot_reset(&sb, 2, 1);
+	sb.sb_slots[2].sl_state = 1 << 30;
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	fflush(stderr);
+	ck_assert_ptr_nonnull(freopen(path, "w", stderr));
+	close(fd);
+	sb_dump(&sb, 1, 0);
+	fflush(stderr);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	unlink(path);
+	ck_assert_msg(strstr(out, "workers=3 ") != NULL &&
+	    strstr(out, "relaying=1 ") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\nsockd[1] master: FORGED") == NULL &&
+	    strstr(out, "target=x?sockd[1]") != NULL, "%s", out);
+	/* 63 of the 64 bytes, then the next field */
+	ck_assert_msg(strstr(out, "UUU target=") != NULL, "%s", out);
+}
+END_TEST
+
 static Suite *
 spare_suite(void)
 {
@@ -61,6 +111,7 @@ spare_suite(void)
 
 	tcase_add_loop_test(tc, test_step, 0,
 	    (int)(sizeof(steps) / sizeof(steps[0])));
+	tcase_add_test(tc, test_dump_garbage);
 	suite_add_tcase(s, tc);
 	return s;
 }
