@@ -211,6 +211,9 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 	p->p_gen++;
 	pool_end_gen(p, p->p_gen);
 	master_drain(p);
+	/* the old idle workers' exits made room: fork now, not after a
+	   backoff from before, or the pool stays empty meanwhile */
+	p->p_fork_backoff = 0;
 	pool_fill(p, next, l, next->c_workers);
 	conf_free(conf);
 	log_notice("configuration reloaded (generation %d)", p->p_gen);

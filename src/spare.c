@@ -97,7 +97,10 @@ pool_grow(struct pool *p, const struct sockd_conf *c, struct listeners *l,
 static void
 pool_shrink(struct pool *p, const struct sockd_conf *c, int idle)
 {
-	pool_set_full(p, c, 0);
+	/* nothing to fork this look is not room: sessions that ended may
+	   just match the clients waiting */
+	if (idle > 0 || pool_count(p, -1) < pool_limit(p, c))
+		pool_set_full(p, c, 0);
 	if (now_ms() - p->p_retired_at < RETIRE_MS)
 		return;
 	if (idle > c->c_max_spare ||

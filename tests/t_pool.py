@@ -160,4 +160,36 @@ if shutil.which("prlimit"):
           "ulimit -u, or the unit's TasksMax" in sdp.logtext(),
           "ulimit -u reached: the fork failure names the limits")
     sdp.stop()
+
+# A reload while forks are backed off: the old idle workers leave, and
+# the new generation starts at once, not when the backoff ends (up to
+# 32 s; here 4-8 s).  Its own run-as user (games), so that no other
+# test's processes count against the limit: master + 3 workers.
+def games_ok():
+    try:
+        import grp
+        import pwd
+        pwd.getpwnam("games")
+        grp.getgrnam("games")
+        return True
+    except KeyError:
+        return False
+
+
+if shutil.which("prlimit") and os.geteuid() == 0 and games_ok():
+    sdb = Sockd('user = "games"\ngroup = "games"\nmin-spare-workers = 1\n',
+                workers=2, wrapper=["prlimit", "--nproc=4:4", "--"]).start()
+    held = [s5_connect(sdb.port, "127.0.0.1", echo.port)[0] for _ in range(3)]
+    check(sdb.wait_log("fork: no new worker for 4000 ms", 15),
+          "3 sessions held under --nproc=4: forks refused, backed off to 4 s")
+    for h in held:
+        h.close()
+    time.sleep(0.5)
+    sdb.proc.send_signal(signal.SIGHUP)
+    check(sdb.wait_log("configuration reloaded", 5), "  ... reloaded")
+    t = time.time()
+    ok = echoes(sdb.port, echo.port)
+    took = time.time() - t
+    check(ok and took < 2, "a reload during the backoff: the next client served in %.2f s" % took)
+    sdb.stop()
 finish()
