@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <sys/socket.h>
-#include <ifaddrs.h>
 #include <string.h>
 
 #include "addr.h"
@@ -24,41 +23,6 @@
  */
 #define LOOP_WHY	"destination is this proxy's own listener"
 
-/* Is sa one of the addresses of this host's interfaces? */
-static int
-host_has_addr(const struct sockaddr *sa)
-{
-	struct ifaddrs	*ifa, *i;
-	int		 hit = 0;
-
-	if (getifaddrs(&ifa) == -1)
-		return 0;
-	for (i = ifa; i != NULL && !hit; i = i->ifa_next)
-		hit = i->ifa_addr != NULL && addr_equal_host(sa, i->ifa_addr);
-	freeifaddrs(ifa);
-	return hit;
-}
-
-static int
-connect_loops(const struct session *s, const struct sockaddr *peer,
-    const struct sockaddr *src)
-{
-	const struct sockd_conf	*c = s->s_conf;
-	const struct sockaddr	*la;
-	int			 i;
-
-	for (i = 0; i < c->c_nlisten; i++) {
-		la = (const struct sockaddr *)&c->c_listen[i].la_addr;
-		if (addr_reaches(peer, src, la))
-			return 1;
-		/* rare: a destination on a wildcard listener's port */
-		if (src == NULL && addr_on_wild_port(peer, la) &&
-		    host_has_addr(peer))
-			return 1;
-	}
-	return 0;
-}
-
 /* Refused whatever the rules say: logged at notice, as a block is. */
 static void
 session_refused(struct session *s, const char *why)
@@ -78,7 +42,7 @@ connect_filter(const struct sockaddr *sa, void *arg)
 {
 	struct connect_arg	*ca = arg;
 
-	if (connect_loops(ca->ca_s, sa, NULL)) {
+	if (connect_is_self(ca->ca_s->s_conf, sa, NULL)) {
 		ca->ca_looped = 1;
 		return 1;
 	}
@@ -120,7 +84,7 @@ cmd_connect(struct session *s)
 	memset(&bnd, 0, sizeof(bnd));
 	getsockname(s->s_tfd, (struct sockaddr *)&bnd, &sl);
 	addr_unmap(&bnd);	/* ::ffff:a.b.c.d goes back as ATYP 1 */
-	if (connect_loops(s, (struct sockaddr *)&s->s_peer,
+	if (connect_is_self(s->s_conf, (struct sockaddr *)&s->s_peer,
 	    (struct sockaddr *)&bnd)) {
 		session_refused(s, LOOP_WHY);
 		session_addr_blocks(s, AB_ALSO);

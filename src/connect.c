@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "conf.h"
 #include "connect.h"
 #include "netio.h"
 #include "proto.h"
@@ -251,4 +253,43 @@ connect_dst(const struct socks_addr *dst, int64_t deadline,
 		return;
 	try_addresses(res, deadline, filter, arg, cr);
 	freeaddrinfo(res);
+}
+
+/* Is sa one of the addresses of this host's interfaces? */
+static int
+host_has_addr(const struct sockaddr *sa)
+{
+	struct ifaddrs	*ifa, *i;
+	int		 hit = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return 0;
+	for (i = ifa; i != NULL && !hit; i = i->ifa_next)
+		hit = i->ifa_addr != NULL && addr_equal_host(sa, i->ifa_addr);
+	freeifaddrs(ifa);
+	return hit;
+}
+
+/*
+ * Does a connection to peer reach one of c's listeners?  Before
+ * connecting (src NULL): a listen address, or on a wildcard listener's
+ * port a loopback address or one of the interfaces' (asked only then,
+ * so rarely); once connected, also the source address (cmd_connect.c).
+ */
+int
+connect_is_self(const struct sockd_conf *c, const struct sockaddr *peer,
+    const struct sockaddr *src)
+{
+	const struct sockaddr	*la;
+	int			 i;
+
+	for (i = 0; i < c->c_nlisten; i++) {
+		la = (const struct sockaddr *)&c->c_listen[i].la_addr;
+		if (addr_reaches(peer, src, la))
+			return 1;
+		if (src == NULL && addr_on_wild_port(peer, la) &&
+		    host_has_addr(peer))
+			return 1;
+	}
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct socks_addr;
+struct sockd_conf;
 
 struct connect_result {
 	int			 cr_fd;		/* -1 on failure */
@@ -26,6 +27,8 @@ int	resolve_dst(const struct socks_addr *, int, int64_t,
 void	connect_dst(const struct socks_addr *, int64_t, addr_filter_fn, void *,
 	    struct connect_result *);
 uint8_t	errno_to_rep(int);
+int	connect_is_self(const struct sockd_conf *, const struct sockaddr *,
+	    const struct sockaddr *);
 
 /* cr_why / resolve_dst()'s why when a stop signal ended the wait */
 #define WHY_SHUTDOWN	"ended by shutdown"

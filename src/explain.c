@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "connect.h"
 #include "explain.h"
 #include "proto.h"
 #include "rules.h"
@@ -99,17 +100,12 @@ static int
 self_listener(const struct sockd_conf *c, const struct rule_query *q)
 {
 	struct sockaddr_storage	 dst;
-	int			 i;
 
 	if (q->q_cmd != S5_CMD_CONNECT || q->q_port == 0)
 		return 0;
 	memcpy(&dst, &q->q_addr, sizeof(dst));
 	addr_set_port((struct sockaddr *)&dst, q->q_port);
-	for (i = 0; i < c->c_nlisten; i++)
-		if (addr_reaches((struct sockaddr *)&dst, NULL,
-		    (const struct sockaddr *)&c->c_listen[i].la_addr))
-			return 1;
-	return 0;
+	return connect_is_self(c, (struct sockaddr *)&dst, NULL);
 }
 
 /* Refused whatever the rules say (cmd_connect.c, cmd_udp.c): 1 if so. */

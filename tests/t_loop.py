@@ -62,6 +62,11 @@ check(sd.wait_log("target=10.9.9.2:%d" % port) and "blocked client" not in sd.lo
       not [l for l in sd.session_lines() if "client=10.9.9." in l],
       "  ... refused before connecting: no session, no block line from the proxy's own address")
 
+r = subprocess.run([SOCKD, "-n", "-f", sd.conf, "-q", "from 127.0.0.1 to 10.9.9.2 port %d" % port],
+                   capture_output=True, text=True, timeout=30)
+check(r.returncode == 1 and "this proxy's own listener" in r.stdout,
+      "  ... and sockd -q says so: %s" % r.stdout.strip().splitlines()[-1:])
+
 # An address routed to this host but on no interface: the CONNECT
 # succeeds, the looped session ends at its first byte, so 20 pipelined
 # hops take 2 workers, not 20.
