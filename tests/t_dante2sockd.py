@@ -80,7 +80,7 @@ for line in ('listen = { "127.0.0.1:%d", "[::1]:%d" }' % (port, port), 'user = "
     check(line in out, "translated: %s" % line)
 for what in ("logoutput: /var/log/sockd.log: a file is your syslog daemon's rule",
              "socks pass rule (line 31): group staff: sockd cannot say this; the rule is left out",
-             "socks block rule (line 23): from: 0.0.0.0/0 port = 25: sockd cannot say this; left out of the rule, which blocks more", "route { }: sockd has no such rule",
+             "socks block rule (line 23): a client port: sockd cannot say this; left out of the rule, which blocks more", "route { }: sockd connects directly",
              "proxyprotocol without socks_v4"):
     check(what in r.stderr and what in out, "said on stderr and in the file: %s" % what)
 check(out.count("socks pass {") == 2 and "# danted.conf line 31" not in out,
@@ -134,6 +134,36 @@ with open(src, "w") as f:
 r = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
 check(r.returncode == 0 and 'listen = "10.1.1.1:1080"\n}' in r.stdout,
       "a client rule's to: without a port takes the one internal port")
+# bindreply/udpreply: Dante's from: is the host sending in, its to: the
+# client, so they swap; a rule for every command splits in two.  A pass
+# rule for SOCKS4 only, "a,b" (one name to Dante) and a name as a client
+# are left out; a name in from: of a block rule is dropped, said.
+with open(src, "w") as f:
+    f.write("socks block { from: 127.0.0.2/32 to: 0/0\n command: bindreply udpreply\n}\n"
+            "socks pass { from: 10.0.0.0/8 to: 192.0.2.0/24 port = 80 }\n"
+            "socks pass { from: 0/0 to: 0/0\n proxyprotocol: socks_v4\n}\n"
+            "socks pass { from: 0/0 to: 0/0\n user: ann,bob\n}\n"
+            "socks block { from: .example.net to: 0/0 }\n")
+r = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
+rules = r.stdout.split("\n\n")
+check('socks block {\t# danted.conf line 1\n\tfrom = "0/0"\n\tto = "127.0.0.2/32"\n'
+      '\tcommand = { "bindreply", "udpreply" }\n}' in rules,
+      "bindreply/udpreply: from and to swapped")
+check('\tfrom = "10.0.0.0/8"\n\tto = "192.0.2.0/24"\n\tport = "80"\n'
+      '\tcommand = { "connect", "bind", "udpassociate" }\n}' in r.stdout and
+      '\tfrom = "192.0.2.0/24"\n\tto = "10.0.0.0/8"\n\tcommand = { "bindreply", "udpreply" }'
+      not in r.stdout and "(bindreply/udpreply) a client port" in r.stderr,
+      "a rule for every command: the forward part, and the reply part (a client port) left out, said")
+check("line 6" not in r.stdout.replace("# dante2sockd: line 6", "") and
+      "proxyprotocol socks_v4: sockd cannot say this" in r.stderr,
+      "a pass rule for SOCKS4 only: left out, said")
+check('"ann' not in r.stdout and
+      "user ann,bob (Dante reads a name with a comma as one name)" in r.stderr,
+      "user: ann,bob (one name to Dante): the pass rule left out, said")
+check('socks block {\t# danted.conf line 11\n\tto = "0/0"\n'
+      '\tcommand = { "connect", "bind", "udpassociate" }\n}' in r.stdout and
+      "a client given as a name" in r.stderr,
+      "a name in a block rule's from: dropped (it blocks more), said: %s" % r.stdout[-200:])
 r = subprocess.run(["perl", TOOL, os.path.join(d, "none.conf")], capture_output=True,
                    text=True, timeout=30)
 check(r.returncode == 2 and "none.conf" in r.stderr, "a missing file: exit 2, named")
