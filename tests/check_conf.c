@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "capture.h"
 #include "conf.h"
 #include "conf_text.h"
 #include "listen.h"
@@ -25,7 +26,6 @@
 #include "rules.h"
 
 static char	 conf_path[] = "/tmp/check_conf.XXXXXX";
-static char	 err_path[] = "/tmp/check_conf_err.XXXXXX";
 
 /* Write text to a temp file, load it, and keep stderr for inspection. */
 static struct sockd_conf *
@@ -36,18 +36,13 @@ load(const char *text)
 	int			 fd;
 
 	strcpy(conf_path, "/tmp/check_conf.XXXXXX");
-	strcpy(err_path, "/tmp/check_conf_err.XXXXXX");
 	fd = mkstemp(conf_path);
 	ck_assert_int_ne(fd, -1);
 	f = fdopen(fd, "w");
 	fputs(text, f);
 	fclose(f);
-	fd = mkstemp(err_path);
-	fflush(stderr);
-	ck_assert_ptr_nonnull(freopen(err_path, "w", stderr));
-	close(fd);
+	capture_start();
 	c = conf_load(conf_path);
-	fflush(stderr);
 	unlink(conf_path);
 	return c;
 }
@@ -56,16 +51,7 @@ load(const char *text)
 static char *
 errors(void)
 {
-	static char	 buf[4096];
-	FILE		*f = fopen(err_path, "r");
-	size_t		 n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	unlink(err_path);
-	return buf;
+	return capture_end();
 }
 
 START_TEST(test_defaults)

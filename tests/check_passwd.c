@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "capture.h"
 #include "credcache.h"
 #include "passwd.h"
 #include "siphash.h"
@@ -218,33 +219,20 @@ END_TEST
 static const char *
 load_mode(const char *text, mode_t mode)
 {
-	static char		 out[1024];
 	char			 path[] = "/tmp/check_passwd.XXXXXX";
-	char			 errp[] = "/tmp/check_passwd_err.XXXXXX";
 	struct passwd_db	*db;
-	FILE			*f;
-	size_t			 n;
 	int			 fd;
 
 	ck_assert_int_ne(fd = mkstemp(path), -1);
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	ck_assert_int_eq(fchmod(fd, mode), 0);
 	close(fd);
-	ck_assert_int_ne(fd = mkstemp(errp), -1);
-	fflush(stderr);
-	ck_assert_ptr_nonnull(freopen(errp, "w", stderr));
-	close(fd);
+	capture_start();
 	db = passwd_load(path, NULL);
-	fflush(stderr);
+	unlink(path);
 	ck_assert_ptr_nonnull(db);
 	passwd_free(db);
-	unlink(path);
-	ck_assert_ptr_nonnull(f = fopen(errp, "r"));
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	unlink(errp);
-	return out;
+	return capture_end();
 }
 
 /* Hashes others may read, or others or the group write: a warning. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "pool.h"
 #include "scoreboard.h"
 
@@ -66,11 +67,7 @@ END_TEST
 START_TEST(test_dump_garbage)
 {
 	struct scoreboard	 sb;
-	char			 path[] = "/tmp/check_spare.XXXXXX", out[4096];
-	const char		*forged = "x\nsockd[1] master: FORGED";
-	FILE			*f;
-	size_t			 n;
-	int			 fd;
+	const char		*forged = "x\nsockd[1] master: FORGED", *out;
 
 	ck_assert_int_eq(sb_init(&sb, 3), 0);
 	sb_slot_reset(&sb, 0, 1);
@@ -83,17 +80,9 @@ START_TEST(test_dump_garbage)
 	memcpy(sb.sb_slots[1].sl_target, forged, strlen(forged));
 	sb_slot_reset(&sb, 2, 1);
 	sb.sb_slots[2].sl_state = 1 << 30;
-	ck_assert_int_ne(fd = mkstemp(path), -1);
-	fflush(stderr);
-	ck_assert_ptr_nonnull(freopen(path, "w", stderr));
-	close(fd);
+	capture_start();
 	sb_dump(&sb, 1, 0);
-	fflush(stderr);
-	ck_assert_ptr_nonnull(f = fopen(path, "r"));
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	unlink(path);
+	out = capture_end();
 	ck_assert_msg(strstr(out, "workers=3 ") != NULL &&
 	    strstr(out, "relaying=1 ") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "\nsockd[1] master: FORGED") == NULL &&
