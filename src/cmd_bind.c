@@ -82,7 +82,7 @@ bind_expected(struct session *s, struct addrinfo **res)
 
 /*
  * An address of interface name (external = "eth0"), looked up at each
- * BIND so that one DHCP changes is followed: of family af if it has
+ * BIND so that a DHCP change is followed: of family af if it has
  * one, else any but IPv6 link-local ones (fe80::, unusable without a
  * scope).  SOCKS4 (v4only) takes IPv4 only.  -1, with errno, if none.
  */
