@@ -244,15 +244,10 @@ int
 addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
     const struct sockaddr *la)
 {
-	int	 fp, fl;
-
-	if (addr_port(peer) != addr_port(la))
-		return 0;
 	if (!addr_is_unspecified(la))
-		return addr_equal_host(peer, la);
-	/* listeners are IPV6_V6ONLY: [::] is not reached over IPv4 */
-	if (addr_bytes(peer, &fp) == NULL || addr_bytes(la, &fl) == NULL ||
-	    fp != fl)
+		return addr_port(peer) == addr_port(la) &&
+		    addr_equal_host(peer, la);
+	if (!addr_on_wild_port(peer, la))
 		return 0;
 	return addr_is_loopback(peer) ||
 	    (src != NULL && addr_equal_host(peer, src));
@@ -260,7 +255,8 @@ addr_reaches(const struct sockaddr *peer, const struct sockaddr *src,
 
 /*
  * Is la a wildcard listener that peer, of its family and port, would
- * reach if peer were one of this host's addresses?
+ * reach if peer were one of this host's addresses?  (Listeners are
+ * IPV6_V6ONLY: [::] is not reached over IPv4.)
  */
 int
 addr_on_wild_port(const struct sockaddr *peer, const struct sockaddr *la)
@@ -274,9 +270,9 @@ addr_on_wild_port(const struct sockaddr *peer, const struct sockaddr *la)
 
 /*
  * "10.0.0.0/8", "2001:db8::/32", a plain address (a host route), or
- * "0/0" / "any": every address of both families.  An IPv4-mapped
- * block, "::ffff:10.0.0.0/104", is taken as the IPv4 one it maps.  "0.0.0.0/0" is every
- * IPv4 address and "::/0" every IPv6 one, as in Dante.
+ * "0/0" / "any": every address of both families.  "0.0.0.0/0" is every
+ * IPv4 address and "::/0" every IPv6 one, as in Dante.  An IPv4-mapped
+ * block, "::ffff:10.0.0.0/104", is taken as the IPv4 one it maps.
  */
 int
 cidr_parse(const char *s, struct cidr *c)
