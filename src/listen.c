@@ -35,7 +35,8 @@ listen_hint(const struct listen_addr *la, int err)
 	if (err == EACCES && addr_port(sa) < 1024)
 		return " (a port below 1024 needs root)";
 	if (err == EADDRINUSE)
-		return " (another program listens there)";
+		return " (another program listens there, or a connection "
+		    "has it as its local port: ss -tanp shows which)";
 	return "";
 }
 

@@ -283,7 +283,7 @@ session_log(struct session *s)
 	else
 		snprintf(version, sizeof(version), "%d", s->s_version);
 	logf("session %016llx: client=%s version=%s user=%s cmd=%s "
-	    "target=%s connected=%s reply=%s bytes_out=%llu bytes_in=%llu%s "
+	    "target=%s remote=%s reply=%s bytes_out=%llu bytes_in=%llu%s "
 	    "duration=%lld.%03llds end=\"%s\"", (unsigned long long)s->s_id,
 	    client, version, user[0] ? user : "-", session_cmd_str(s), dst,
 	    peer, rep, (unsigned long long)s->s_bytes_out,

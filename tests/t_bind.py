@@ -75,9 +75,9 @@ check(recv_all(c, 10) == payload, "200000 bytes remote to client, then the remot
 c.close()
 r.close()
 l = sd.session_line("cmd=bind target=127.0.0.1:21 ")
-check("connected=127.0.0.1:%d" % rep2[2] in l and "reply=0x00" in l and
+check("remote=127.0.0.1:%d" % rep2[2] in l and "reply=0x00" in l and
       "bytes_out=11" in l and "bytes_in=%d" % (12 + len(payload)) in l,
-      "log: cmd=bind, the remote as connected=, the byte counts")
+      "log: cmd=bind, the remote as remote=, the byte counts")
 
 # Data the client sends before the remote arrives is kept for it.
 c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
@@ -181,7 +181,7 @@ for dst in ("127.0.0.1", "0.0.0.0"):
           "DST %s, a remote reset before accept: the second reply names it (%r)" % (dst, rep2))
     check(recv_all(c, 2) == b"", "  ... then the control connection ends")
     c.close()
-    l = sd.session_line("connected=127.0.0.1:%d " % rport)
+    l = sd.session_line("remote=127.0.0.1:%d " % rport)
     check("reply=0x00" in l and "Connection reset by peer" in l, "  ... and the line says so: %s"
           % l[l.find("reply="):])
 
@@ -191,7 +191,7 @@ c, rep1 = bind_session(sd.port, "127.0.0.1", 0)
 c.sendall(b"x" * 100000)
 c.close()
 t0 = time.time()
-l = sd.session_line("target=127.0.0.1:0 connected=- reply=0x00(succeeded) bytes_out=0", 5)
+l = sd.session_line("target=127.0.0.1:0 remote=- reply=0x00(succeeded) bytes_out=0", 5)
 check("client closed while waiting for the BIND connection" in l and time.time() - t0 < 1.5,
       "client gone with a full buffer: ends at once (%.1f s): %s" % (time.time() - t0, l[l.find("end="):]))
 check(port_closed(rep1[1], rep1[2]), "  ... and the BIND port is closed")

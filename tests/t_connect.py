@@ -133,10 +133,10 @@ for host, as_name, tried in (("127.0.0.1", False, r"127\.0\.0\.1"), ("::1", Fals
     port = closed_port()
     s, rep = s5_connect(sd.port, host, port, as_name=as_name)
     s.close()
-    l = sd.session_line(":%d connected=" % port)
+    l = sd.session_line(":%d remote=" % port)
     check(rep is not None and rep[0] == 5 and
-          re.search(r" connected=%s:%d reply=0x05" % (tried, port), l) is not None,
-          "log: refused CONNECT to %s%s: connected= has the port tried" % (host, " (name)" if as_name else ""))
+          re.search(r" remote=%s:%d reply=0x05" % (tried, port), l) is not None,
+          "log: refused CONNECT to %s%s: remote= has the port tried" % (host, " (name)" if as_name else ""))
 
 # 0.0.0.0 and :: reach this host on Linux, past any rule about 127.0.0.0/8
 # or ::1: refused as destinations, as addresses and as names (REP 0x02).
@@ -188,7 +188,7 @@ check(len(ok) == 1, "one session line for the name CONNECT")
 if ok:
     l = ok[0]
     check(re.search(r"session [0-9a-f]{16}: client=127\.0\.0\.1:\d+ ", l) is not None, "log: session id and client")
-    for field in ("cmd=connect", "connected=127.0.0.1:%d" % echo.port, "reply=0x00(succeeded)",
+    for field in ("cmd=connect", "remote=127.0.0.1:%d" % echo.port, "reply=0x00(succeeded)",
                   "bytes_out=4", "bytes_in=4", "duration=", 'end="closed"'):
         check(field in l, "log line has %s" % field)
 check(any("reply=0x05(connection refused)" in l and "end=\"connect failed" in l for l in lines),

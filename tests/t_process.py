@@ -205,7 +205,8 @@ twin = Sockd("", port=busy.port)
 r = subprocess.run([SOCKD, "-f", twin.conf], capture_output=True, text=True, timeout=10)
 check(r.returncode == 1 and "Address already in use" in r.stderr,
       "start without -d on a taken port: exit 1, the reason on stderr")
-check("%s:1: listen 127.0.0.1:%d: bind: Address already in use (another program listens there)"
+check("%s:1: listen 127.0.0.1:%d: bind: Address already in use (another program listens there, or "
+      "a connection has it as its local port: ss -tanp shows which)"
       % (twin.conf, busy.port) in r.stderr, "... naming the file and line of the listener (%r)"
       % r.stderr.strip().splitlines()[:1])
 busy.stop()

@@ -209,7 +209,7 @@ s.close()
 for f in fillers + [black, good]:
     f.close()
 line = sd.session_line("target=two.test:")
-check("connected=127.0.0.3:" in line, "  ... the session line names the second address")
+check("remote=127.0.0.3:" in line, "  ... the session line names the second address")
 
 # self.test is 127.0.0.1, sockd's own listener (skipped), then 127.0.0.3:
 # the session goes there, and its line does not blame the skipped one.
@@ -223,7 +223,7 @@ c, _ = o.accept()
 c.close()
 o.close()
 line = sd.session_line("target=self.test:")
-check("connected=127.0.0.3:" in line and 'end="destination is' not in line,
+check("remote=127.0.0.3:" in line and 'end="destination is' not in line,
       "  ... its session line names the second address, not the skipped one")
 
 # SIGTERM while a worker waits for the dead nameserver.
@@ -291,7 +291,7 @@ def lines_of(line):
 s, rep = s5_connect(sdb.port, "two.test", closed)
 s.close()
 check(rep is not None and rep[0] == 0x05, "blocked address, then a refusal: REP 0x05")
-line = sdb.session_line("target=two.test:%d connected=" % closed)
+line = sdb.session_line("target=two.test:%d remote=" % closed)
 check(re.search(r'end="connect failed: Connection refused; also blocked by socks rule #1 '
                 r'\([^)]*\) resolved=127\.0\.0\.2"', line) and len(lines_of(line)) == 1,
       "  ... one line with both causes: %s" % line[line.find("end="):])
@@ -305,14 +305,14 @@ check(rep is not None and rep[0] == 0, "blocked address, then one that connects:
 s.close()
 o.accept()[0].close()
 o.close()
-line = sdb.session_line("target=two.test:%d connected=" % oport)
+line = sdb.session_line("target=two.test:%d remote=" % oport)
 own = lines_of(line)
 check(len(own) == 2 and any("blocked client=" in l and "resolved=127.0.0.2 by socks rule #1" in l for l in own),
       "  ... the session line, and the block's own line (%d lines)" % len(own))
 # Every address blocked: the block is the session's end.
 s, rep = s5_connect(sdb.port, "two.test", shut)
 s.close()
-line = sdb.session_line("target=two.test:%d connected=" % shut)
+line = sdb.session_line("target=two.test:%d remote=" % shut)
 check(rep is not None and rep[0] == 2 and len(lines_of(line)) == 1 and
       re.search(r'end="blocked by socks rule #1 \([^)]*\) resolved=127\.0\.0\.2 \(and 1 more\)"', line),
       "every address blocked: REP 0x02, one line: %s" % line[line.find("end="):])

@@ -72,7 +72,7 @@ s.close()
 s1 = "socks rule #1 (%s:%d)" % (sd.conf, line_of("# S1"))
 l = sd.session_line('end="blocked by %s"' % s1)
 check(l != "", "log: the session line's end names socks rule #1 with file and line")
-check("target=127.0.0.1:%d connected=- reply=0x02(not allowed by ruleset)" % other.port in l,
+check("target=127.0.0.1:%d remote=- reply=0x02(not allowed by ruleset)" % other.port in l,
       "session line: the target and reply 0x02")
 sid = re.search(r"session ([0-9a-f]{16}):", l)
 check(sid is not None and own_lines(sid.group(1)) == 1,
@@ -82,7 +82,7 @@ check(sid is not None and own_lines(sid.group(1)) == 1,
 s, rep = s5_connect(sd.port, "127.0.0.1", other.port, as_name=True)
 check(rep is not None and rep[0] == 2, "blocked address sent as a name: REP 0x02")
 s.close()
-check(sd.wait_log('target=127.0.0.1:%d connected=- reply=0x02' % other.port, count=2) and
+check(sd.wait_log('target=127.0.0.1:%d remote=- reply=0x02' % other.port, count=2) and
       sd.logtext().count('end="blocked by %s"' % s1) == 2,
       "log: the literal name is checked as its address, rule #1")
 
@@ -240,7 +240,7 @@ sdn = Sockd('log-level = "notice"\n', rules='client pass { from = "127.0.0.1" }\
 for host in ("127.0.0.1", "127.0.0.2"):
     s, rep = s5_connect(sdn.port, host, echo.port)
     s.close()
-check(sdn.wait_log('target=127.0.0.2:%d connected=- reply=0x02' % echo.port),
+check(sdn.wait_log('target=127.0.0.2:%d remote=- reply=0x02' % echo.port),
       "log-level notice: the blocked session's line is there")
 time.sleep(0.3)
 check("target=127.0.0.1:%d" % echo.port not in sdn.logtext(),
@@ -318,7 +318,7 @@ for src, want in (("127.0.0.4", 2), ("127.0.0.1", 0)):
     r.close()
     c.close()
 check(sdx.wait_log('end="BIND: connection from 127.0.0.4:'), "log: the bindreply block ends the session")
-check(re.search(r'cmd=bind target=0\.0\.0\.0:0 connected=127\.0\.0\.4:\d+ reply=0x02.*'
+check(re.search(r'cmd=bind target=0\.0\.0\.0:0 remote=127\.0\.0\.4:\d+ reply=0x02.*'
                 r'end="BIND: connection from 127\.0\.0\.4:\d+ blocked by socks rule #5 ',
                 sdx.logtext()) is not None, "log: bindreply block names rule #5")
 check(sdx.wait_log('error client=127.0.0.1:') and
@@ -344,7 +344,7 @@ rep = s5_request(c, 3, "0.0.0.0", 0)
 check(rep is not None and rep[0] == 2,
       "UDP ASSOCIATE that no rule passes behind destination blocks: REP 0x02 (%r)" % (rep,))
 c.close()
-check(sdu.wait_log('cmd=udpassociate target=0.0.0.0:0 connected=- reply=0x02') and
+check(sdu.wait_log('cmd=udpassociate target=0.0.0.0:0 remote=- reply=0x02') and
       'end="blocked by default (no socks rule matched)"' in sdu.session_line("cmd=udpassociate"),
       "log: no socks rule matched")
 s, rep = s5_connect(sdu.port, "127.0.0.1", echo.port)

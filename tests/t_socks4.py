@@ -63,7 +63,7 @@ s.close()
 l = sd.session_line("target=127.0.0.1:%d" % closed)
 check("reply=91(request rejected or failed)" in l and "Connection refused" in l,
       "log: reply=91 as sent, the refusal in end= (%s)" % l[-90:])
-check(" connected=127.0.0.1:%d " % closed in l, "log: the refused address and port as connected=")
+check(" remote=127.0.0.1:%d " % closed in l, "log: the refused address and port as remote=")
 
 # 0.0.0.0 reaches this host on Linux, past rules about 127.0.0.0/8: 91.
 s = s4_request(sd.port, 1, echo.port, ip="0.0.0.0")
@@ -153,7 +153,7 @@ s = s4_request(rl.port, 1, closed, userid=b'a\nb\x1b[31m\\x"%n')
 rep = s4_reply(s)
 s.close()
 want = r"user=a\x0ab\x1b[31m\x5cx\x22%n "
-l = rl.session_line("target=127.0.0.1:%d connected=" % closed)
+l = rl.session_line("target=127.0.0.1:%d remote=" % closed)
 check(rep is not None and rep[0] == 91 and want in l, "log: a hostile USERID escaped once (%s)" % l[50:110])
 check(rl.wait_log("connect client=", 5) and rl.wait_log("error client=", 5), "the rules' connect and error lines")
 log = rl.logtext()
