@@ -8,25 +8,24 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-static char	 capture_path[] = "/tmp/sockd_capture.XXXXXX";
-static int	 capture_open;	/* a capture not yet read: its file */
+static int	 capture_fd = -1;	/* the capture, an unlinked file */
+static int	 capture_saved = -1;	/* the real stderr */
 
 static void
 capture_start(void)
 {
-	int	 fd;
+	char	 path[] = "/tmp/sockd_capture.XXXXXX";
 
-	if (capture_open)
-		unlink(capture_path);
-	capture_open = 1;
-	strcpy(capture_path, "/tmp/sockd_capture.XXXXXX");
-	ck_assert_int_ne(fd = mkstemp(capture_path), -1);
+	if (capture_fd != -1)		/* a capture not read: drop it */
+		close(capture_fd);
+	ck_assert_int_ne(capture_fd = mkstemp(path), -1);
+	unlink(path);			/* nothing left behind, whatever ends */
 	fflush(stderr);
-	ck_assert_ptr_nonnull(freopen(capture_path, "w", stderr));
-	close(fd);
+	if (capture_saved == -1)
+		ck_assert_int_ne(capture_saved = dup(STDERR_FILENO), -1);
+	ck_assert_int_ne(dup2(capture_fd, STDERR_FILENO), -1);
 }
 
 /* What was written since capture_start(), until the next call. */
@@ -34,16 +33,14 @@ static char *
 capture_end(void)
 {
 	static char	 buf[8192];
-	FILE		*f;
-	size_t		 n;
+	ssize_t		 n;
 
 	fflush(stderr);
-	ck_assert_ptr_nonnull(f = fopen(capture_path, "r"));
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	ck_assert_int_ge(n = pread(capture_fd, buf, sizeof(buf) - 1, 0), 0);
 	buf[n] = '\0';
-	fclose(f);
-	unlink(capture_path);
-	capture_open = 0;
+	dup2(capture_saved, STDERR_FILENO);
+	close(capture_fd);
+	capture_fd = -1;
 	return buf;
 }
 
