@@ -398,10 +398,10 @@ static const char *const dante_keys[][2] = {
 	    "counts as method none" },
 	{ "group", "nothing like it: sockd's users are its password file's, "
 	    "not the system's; list them in user" },
-	{ "session.max", "closest is client-max-sessions (per client address) "
-	    "at the top" },
-	{ "session.throttle", "closest is client-rate and client-rate-interval "
-	    "(per client address) at the top" },
+	{ "session.max", "client-max-sessions at the top, the closest: it "
+	    "counts per client address" },
+	{ "session.throttle", "client-rate and client-rate-interval at the "
+	    "top, the closest: they count per client address" },
 	{ "child.maxrequests", "max-sessions-per-worker" },
 };
 

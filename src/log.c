@@ -287,6 +287,16 @@ log_warn(const char *fmt, ...)
 }
 
 void
+log_errx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_warnx(const char *fmt, ...)
 {
 	va_list	 ap;

@@ -20,6 +20,7 @@ int	log_syslog_reachable(void);
 int	log_facility_byname(const char *name);
 int	log_level_byname(const char *name);
 
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));

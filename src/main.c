@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "master.h"
 #include "pidfile.h"
+#include "pool.h"
 #include "priv.h"
 #include "proto.h"
 
@@ -263,6 +265,21 @@ check_only(const char *file, const char *query)
 	return rc;
 }
 
+/* A step after the pid file was written failed: take it back, and exit. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+start_failed(const struct sockd_conf *c, const char *fmt, ...)
+{
+	char	 what[PATH_MAX + 64];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (c->c_pidfile != NULL)
+		pidfile_remove(c->c_pidfile);
+	fatalx("%s", what);
+}
+
 /*
  * Standard error is the log only in the foreground: a daemon must not
  * hold its starter's terminal or pipe, so log = "stderr" without -d
@@ -439,7 +456,10 @@ main(int argc, char *argv[])
 	priv_drop(conf->c_user, conf->c_group);
 	check_reloadable(conf);
 	if (auth_load(conf, NULL) == -1)
-		fatalx("cannot load the password file %s", conf->c_passwd_file);
+		start_failed(conf, "cannot load the password file %s",
+		    conf->c_passwd_file);
+	if (pool_fork_probe() == -1)
+		start_failed(conf, "no worker can be started");
 	detach_done(ready);
 	rc = master_run(&conf, &listeners);
 	if (conf->c_pidfile != NULL)

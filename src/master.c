@@ -90,7 +90,7 @@ reload_listeners(const struct listeners *l, const struct sockd_conf *next,
 	if (listeners_prepare(l, next, n, &bad) == 0)
 		return 0;
 	la = &next->c_listen[bad];
-	log_warnx("reload failed: cannot listen on %s%s: keeping the running "
+	log_errx("reload failed: cannot listen on %s%s: keeping the running "
 	    "configuration", la->la_str, geteuid() != 0 &&
 	    addr_port((const struct sockaddr *)&la->la_addr) < 1024 ?
 	    " (a port below 1024 after dropping root: restart sockd)" : "");
@@ -106,7 +106,7 @@ reload_has_rules(const struct sockd_conf *next)
 {
 	if (next->c_nclient_rules > 0 && next->c_nsocks_rules > 0)
 		return 0;
-	log_warnx("reload failed: %s has no %s rules, which would refuse "
+	log_errx("reload failed: %s has no %s rules, which would refuse "
 	    "every %s (to do that, write a block rule): keeping the running "
 	    "configuration", next->c_file, next->c_nclient_rules == 0 ?
 	    "client" : "socks", next->c_nclient_rules == 0 ? "client" :
@@ -188,7 +188,7 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 
 	log_notice("SIGHUP: reloading %s", conf->c_file);
 	if ((next = conf_load(conf->c_file)) == NULL) {
-		log_warnx("reload failed: keeping the running configuration");
+		log_errx("reload failed: keeping the running configuration");
 		return conf;
 	}
 	if (reload_has_rules(next) == -1 ||
@@ -197,7 +197,7 @@ master_reload(struct sockd_conf *conf, struct pool *p, struct listeners *l)
 		return conf;
 	}
 	if (auth_load(next, conf) == -1) {
-		log_warnx("reload failed: keeping the running configuration");
+		log_errx("reload failed: keeping the running configuration");
 		listeners_abort(l, &n);
 		conf_free(next);
 		return conf;

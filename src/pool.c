@@ -97,25 +97,53 @@ pool_idle(const struct pool *p)
 	return n;
 }
 
+/* What to look at when fork() failed with err. */
+static const char *
+fork_hint(int err)
+{
+	if (err != EAGAIN)
+		return "";
+	return " (the run-as user's process limit, ulimit -u, or the unit's "
+	    "TasksMax or kernel.pid_max: see LIMITS in sockd(8))";
+}
+
 static void
 fork_failed(struct pool *p)
 {
 	int64_t	 ms = FORK_BACKOFF_MS;
-	int	 i;
+	int	 i, err = errno;
 
 	for (i = 0; i < p->p_fork_fails && ms < FORK_BACKOFF_MAX_MS; i++)
 		ms *= 2;
 	if (ms > FORK_BACKOFF_MAX_MS)
 		ms = FORK_BACKOFF_MAX_MS;
-	if (errno == EAGAIN)
-		log_warnx("fork: no new worker for %lld ms: %s (the run-as "
-		    "user's process limit, ulimit -u, or the unit's TasksMax "
-		    "or kernel.pid_max: see LIMITS in sockd(8))",
-		    (long long)ms, strerror(EAGAIN));
-	else
-		log_warn("fork: no new worker for %lld ms", (long long)ms);
+	log_warnx("fork: no new worker for %lld ms: %s%s", (long long)ms,
+	    strerror(err), fork_hint(err));
 	p->p_fork_fails++;
 	p->p_fork_backoff = now_ms() + ms;
+}
+
+/*
+ * At start, as the run-as user: can a worker be forked at all?  A pool
+ * of none would leave every client in the listen queue while the start
+ * was reported good.  -1, said, if not.
+ */
+int
+pool_fork_probe(void)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == -1) {
+		log_warnx("fork: cannot start a worker: %s%s", strerror(errno),
+		    fork_hint(errno));
+		return -1;
+	}
+	if (pid == 0)
+		_exit(0);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return 0;
 }
 
 int

@@ -44,6 +44,7 @@ void	pool_free(struct pool *);
 int	pool_count(const struct pool *, int);
 int	pool_idle(const struct pool *);
 uint64_t pool_served(const struct pool *);
+int	pool_fork_probe(void);
 int	pool_spawn(struct pool *, const struct sockd_conf *,
 	    struct listeners *);
 void	pool_fill(struct pool *, const struct sockd_conf *,

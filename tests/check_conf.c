@@ -214,6 +214,9 @@ static const struct bad_case bad[] = {
 	    "udp-timeout for UDP)" },
 	{ "socks pass {\n protocol = \"tcp\"\n}\n", ":2:",
 	    "(Dante's keyword; sockd.conf has command = {" },
+	{ "socks pass {\n session.max = 5\n}\n", ":2:", "(Dante's keyword; "
+	    "sockd.conf has client-max-sessions at the top, the closest: it "
+	    "counts per client address)" },
 	{ "log = \"syslog/local0\"\n", ":1:", "(Dante's syslog/FACILITY is "
 	    "log = \"syslog\" with log-facility = \"FACILITY\")" },
 	{ "log = \"/var/log/sockd.log\"\n", ":1:", "(a log file is your "

@@ -152,14 +152,19 @@ for s in held:
 sdf.stop()
 
 # A fork refused for the process limit (RLIMIT_NPROC, counted over every
-# process of the run-as user) names the limits to look at.
+# process of the run-as user) names the limits to look at; when not one
+# worker can be forked, the start fails (exit 1, no pid file left), not
+# a daemon that serves nobody.
+HINT = ("Resource temporarily unavailable (the run-as user's process limit, "
+        "ulimit -u, or the unit's TasksMax")
 if shutil.which("prlimit"):
-    sdp = Sockd("", workers=8, wrapper=["prlimit", "--nproc=2:2", "--"]).start()
-    check(sdp.wait_log("fork: no new worker for", 10) and
-          "Resource temporarily unavailable (the run-as user's process limit, "
-          "ulimit -u, or the unit's TasksMax" in sdp.logtext(),
-          "ulimit -u reached: the fork failure names the limits")
-    sdp.stop()
+    sdp = Sockd("", workers=8)
+    r = subprocess.run(["prlimit", "--nproc=1:1", "--", SOCKD, "-d", "-f", sdp.conf],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "fork: cannot start a worker: " + HINT in r.stderr and
+          "no worker can be started" in r.stderr and not os.path.exists(sdp.pidfile),
+          "ulimit -u leaves no fork: the start fails, naming the limits (%r)"
+          % r.stderr.strip().splitlines()[-1:])
 
 # A reload while forks are backed off: the old idle workers leave, and
 # the new generation starts at once, not when the backoff ends (up to
@@ -180,8 +185,9 @@ if shutil.which("prlimit") and os.geteuid() == 0 and games_ok():
     sdb = Sockd('user = "games"\ngroup = "games"\nmin-spare-workers = 1\n',
                 workers=2, wrapper=["prlimit", "--nproc=4:4", "--"]).start()
     held = [s5_connect(sdb.port, "127.0.0.1", echo.port)[0] for _ in range(3)]
-    check(sdb.wait_log("fork: no new worker for 4000 ms", 15),
-          "3 sessions held under --nproc=4: forks refused, backed off to 4 s")
+    check(sdb.wait_log("fork: no new worker for 4000 ms: " + HINT, 15),
+          "3 sessions held under --nproc=4: forks refused, backed off to 4 s, "
+          "the limits named")
     for h in held:
         h.close()
     time.sleep(0.5)

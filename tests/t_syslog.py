@@ -146,6 +146,22 @@ def drain(sock, until, secs):
     return got
 
 
+# A failed reload is an error (daemon.err), so that log-level = "err" or
+# a syslog rule on *.err shows it; its reason comes first, at warning.
+sd = Sockd("", workers=1)
+rc, err, pid = daemon(sd, wrapper)
+drain(log, "started", 5)
+sd.write_conf(open(sd.conf).read() + "workers = many\n")
+os.kill(pid, signal.SIGHUP)
+lines = drain(log, "reload failed", 5)
+failed = [l for l in lines if "reload failed" in l]
+check(rc == 0 and len(failed) == 1 and failed[0].startswith("<27>") and
+      any(l.startswith("<28>") and "workers" in l for l in lines),
+      "a failed reload: the reason at daemon.warning, then 'reload failed' at "
+      "daemon.err (%r)" % lines[-2:])
+stop(pid)
+
+
 # A daemon that fails to start says why in syslog too, where a boot's
 # console text is lost: every line it held, the fatal one at crit.
 sd = Sockd("", workers=1)
