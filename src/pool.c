@@ -132,11 +132,12 @@ int
 pool_fork_probe(void)
 {
 	pid_t	 pid;
-	int	 status;
+	int	 status, err;
 
 	if ((pid = fork()) == -1) {
-		log_warnx("fork: cannot start a worker: %s%s", strerror(errno),
-		    fork_hint(errno));
+		err = errno;
+		log_warnx("fork: cannot start a worker: %s%s", strerror(err),
+		    fork_hint(err));
 		return -1;
 	}
 	if (pid == 0)
