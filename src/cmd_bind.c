@@ -219,6 +219,7 @@ bind_open(struct session *s, const struct addrinfo *exp)
 		close(fd);
 		return -1;
 	}
+	session_publish(s, NULL);	/* past negotiation, for SIGUSR1 */
 	return fd;
 }
 

@@ -60,6 +60,13 @@ sd.start()
 c, rep1 = bind_session(sd.port, "127.0.0.1", 21)
 check(rep1 is not None and rep1[0] == 0 and rep1[1] == "127.0.0.1" and rep1[2] > 0,
       "first reply: REP 0x00, BND.ADDR 127.0.0.1 and a port")
+# Waiting for its remote, the BIND is past negotiation on the scoreboard.
+me = "client=127.0.0.1:%d " % c.getsockname()[1]
+sd.signal(signal.SIGUSR1)
+check(sd.wait_log(me, 5) and
+      re.search(r"state=relaying .*" + re.escape(me) + r"user=- target=127\.0\.0\.1:21 ",
+                sd.logtext()) is not None,
+      "SIGUSR1 while the BIND waits: relaying, with its target")
 r = remote_connect(rep1[1], rep1[2])
 rep2 = s5_reply(c)
 check(rep2 is not None and rep2[0] == 0 and rep2[1] == "127.0.0.1" and rep2[2] == r.getsockname()[1],
