@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -398,6 +400,32 @@ read_file(int fd, const struct stat *st, size_t *lenp)
 }
 
 /*
+ * A file others may read (with n users in it), or its group or others
+ * write: say so, and what to make it.  It is loaded as the run-as user,
+ * so this process's group is the one to give it to.
+ */
+static void
+mode_warn(const char *file, const struct stat *st, size_t n)
+{
+	const struct group	*gr = getgrgid(getegid());
+	char			 fix[96];
+
+	if (gr != NULL)
+		snprintf(fix, sizeof(fix), "use root:%s mode 0640",
+		    gr->gr_name);
+	else
+		snprintf(fix, sizeof(fix), "use root:%lu mode 0640",
+		    (unsigned long)getegid());
+	if (st->st_mode & S_IWOTH)
+		log_warnx("%s: anyone may write it: %s", file, fix);
+	else if (st->st_mode & S_IWGRP)
+		log_warnx("%s: its group may write it: %s", file, fix);
+	else if ((st->st_mode & S_IROTH) && n > 0)
+		log_warnx("%s: every user of this host may read its hashes: "
+		    "%s", file, fix);
+}
+
+/*
  * Load the file; problems on its lines are logged and those lines
  * skipped.  NULL with errno set when it cannot be read at all.
  */
@@ -426,14 +454,6 @@ passwd_load(const char *file, struct passwd_stamp *ps)
 		return NULL;
 	if (ps != NULL)
 		stamp_stat(&st, ps);
-	if (st.st_mode & S_IWOTH)
-		log_warnx("%s: anyone may write it: use root:sockd mode 0640",
-		    file);
-	else if (st.st_mode & S_IWGRP)
-		log_warnx("%s: its group may write it: use root:sockd mode "
-		    "0640", file);
-	else if ((st.st_mode & S_IROTH) && db->pd_n > 0)
-		log_warnx("%s: every user of this host may read its hashes: "
-		    "use root:sockd mode 0640", file);
+	mode_warn(file, &st, db->pd_n);
 	return db;
 }

@@ -86,6 +86,13 @@ for what in ("logoutput: /var/log/sockd.log: a file is your syslog daemon's rule
 check(out.count("socks pass {") == 2 and "# danted.conf line 31" not in out,
       "the pass rule with group is left out (2 pass rules remain)")
 
+# Without -p, passwd-file is left to sockd's default (the one its
+# configure gave it), not a path the script would have to guess.
+r2 = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
+check("passwd-file" not in r2.stdout and 'methods = { "password", "none" }' in r2.stdout and
+      "sockd checks its own password file, passwd-file's default" in r2.stderr,
+      "without -p: no passwd-file line, the default said")
+
 r = subprocess.run([SOCKD, "-n", "-f", conf], capture_output=True, text=True, timeout=30)
 check(r.returncode == 0 and "log on a block rule" not in r.stderr,
       "sockd -n loads the translation: %s" % (r.stdout + r.stderr).strip()[-300:])
