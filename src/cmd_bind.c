@@ -215,11 +215,11 @@ bind_open(struct session *s, const struct addrinfo *exp)
 	log_debug("session %016llx: BIND listening on %s",
 	    (unsigned long long)s->s_id,
 	    addr_ntop((struct sockaddr *)&ss, a, sizeof(a)));
+	session_publish(s, NULL);	/* past negotiation once it has this */
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&ss) == -1) {
 		close(fd);
 		return -1;
 	}
-	session_publish(s, NULL);	/* past negotiation, for SIGUSR1 */
 	return fd;
 }
 

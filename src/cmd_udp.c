@@ -481,9 +481,9 @@ cmd_udp(struct session *s)
 		return;
 	}
 	sb_session_udp(&s->s_relay);
+	session_publish(s, NULL);	/* before the client can ask SIGUSR1 */
 	if (session_reply(s, S5_REP_OK, (struct sockaddr *)&s->s_relay) == 0) {
 		s->s_state = SS_RELAY;
-		session_publish(s, NULL);
 		udp_loop(&u);
 		session_why(s, "%s", u.u_end);
 	}

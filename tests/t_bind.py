@@ -63,10 +63,11 @@ check(rep1 is not None and rep1[0] == 0 and rep1[1] == "127.0.0.1" and rep1[2] >
 # Waiting for its remote, the BIND is past negotiation on the scoreboard.
 me = "client=127.0.0.1:%d " % c.getsockname()[1]
 sd.signal(signal.SIGUSR1)
-check(sd.wait_log(me, 5) and
-      re.search(r"state=relaying .*" + re.escape(me) + r"user=- target=127\.0\.0\.1:21 ",
+sd.wait_log(me, 5)
+check(re.search(r"state=relaying .*" + re.escape(me) + r"user=- target=127\.0\.0\.1:21 ",
                 sd.logtext()) is not None,
-      "SIGUSR1 while the BIND waits: relaying, with its target")
+      "SIGUSR1 while the BIND waits: relaying, with its target (%r)"
+      % [l for l in sd.logtext().splitlines() if me in l][:1])
 r = remote_connect(rep1[1], rep1[2])
 rep2 = s5_reply(c)
 check(rep2 is not None and rep2[0] == 0 and rep2[1] == "127.0.0.1" and rep2[2] == r.getsockname()[1],
