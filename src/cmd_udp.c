@@ -235,6 +235,7 @@ udp_resolve(struct udp_assoc *u, const struct socks_addr *d,
 	if (!n->n_ok)
 		return -1;
 	memcpy(ss, &n->n_addr, sizeof(*ss));
+	addr_unmap(ss);		/* "::ffff:a.b.c.d" as a name, too */
 	addr_set_port((struct sockaddr *)ss, d->sa_port);
 	return 0;
 }

@@ -85,6 +85,10 @@ u.sendto(s5_udp_header("::1", echo6.port) + b"to v6", relay)
 d = recv_or_none(u, 5)
 check(d == b"\x00\x00\x00\x04" + socket.inet_pton(socket.AF_INET6, "::1") +
       struct.pack("!H", echo6.port) + b"to v6", "raw: [::1] target, reply header ATYP=4")
+u.sendto(b"\x00\x00\x00" + s5_addr("::ffff:127.0.0.1", echo.port, as_name=True) + b"mapped", relay)
+d = s5_udp_parse(recv_or_none(u, 5) or b"")
+check(d == ("127.0.0.1", echo.port, b"mapped"),
+      "raw: the name ::ffff:127.0.0.1 goes to 127.0.0.1 (got %r)" % (d,))
 big = os.urandom(60000)
 u.sendto(s5_udp_header("127.0.0.1", echo.port) + big, relay)
 d = s5_udp_parse(recv_or_none(u, 5) or b"")
@@ -149,9 +153,9 @@ check(any(l.endswith("dropped: destination port 0: 127.0.0.1:0") for l in drops)
 c.close()
 l = sd.session_line("relay=127.0.0.1:%d" % relay[1])
 check('end="control connection closed"' in l, "TCP closed: the association ends, one log line")
-for field in ("cmd=udpassociate", "target=0.0.0.0:0", "reply=0x00(succeeded)", "dgrams_out=7",
-              "dgrams_in=8", "dropped=9", "bytes_out=%d" % (6 + 4 + 5 + 60000 + 5 + 7 + 7),
-              "bytes_in=%d" % (6 + 4 + 5 + 60000 + 5 + 9 + 11 + 9)):
+for field in ("cmd=udpassociate", "target=0.0.0.0:0", "reply=0x00(succeeded)", "dgrams_out=8",
+              "dgrams_in=9", "dropped=9", "bytes_out=%d" % (6 + 4 + 5 + 6 + 60000 + 5 + 7 + 7),
+              "bytes_in=%d" % (6 + 4 + 5 + 6 + 60000 + 5 + 9 + 11 + 9)):
     check(field in l, "log line has %s" % field)
 n = echo.count()
 u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"after", relay)
@@ -256,7 +260,12 @@ vu = udp_socket()
 vu.sendto(hdr("127.0.0.1", echo.port) + b"victim-data", vrelay)
 check(recv_or_none(vu, 3) is not None and wait_count(echo, b"victim-data") == 1,
       "a datagram to another association's relay does not take it over: the victim's is echoed")
-check(echo.count(b"via-victim") == 0, "... and the nested datagram went nowhere")
+au.sendto(b"\x00\x00\x00" + s5_addr("::ffff:127.0.0.1", vrelay[1], as_name=True) +
+          hdr("127.0.0.1", echo.port) + b"via-mapped-name", arelay)
+check(sd3.wait_log("destination is a UDP relay of this proxy: 127.0.0.1:%d" % vrelay[1], 5, count=2),
+      "... nor one that names it as ::ffff:127.0.0.1: the second such drop")
+check(echo.count(b"via-victim") == 0 and echo.count(b"via-mapped-name") == 0,
+      "... and the nested datagrams went nowhere")
 check(sd3.wait_log("destination is a UDP relay of this proxy", 5), "... dropped, and logged")
 vc.close()
 ac.close()
