@@ -168,6 +168,13 @@ resolve_timed(const char *host, const char *port,
 			return stop ? RESOLVE_CANCELED : RESOLVE_TIMEOUT;
 		}
 	}
+	if (stop) {
+		/* the stop signal is spent: say so, even with an answer */
+		if (rc == 0)
+			freeaddrinfo(l->l_cb.ar_result);
+		free(l);
+		return RESOLVE_CANCELED;
+	}
 	*res = l->l_cb.ar_result;
 	free(l);
 	return rc;
