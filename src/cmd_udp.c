@@ -475,6 +475,8 @@ cmd_udp(struct session *s)
 		session_reply(s, S5_REP_NOTALLOWED, NULL);
 		return;
 	}
+	if (u.u_elsewhere && session_udp_src_allowed(s, &u.u_client) == -1)
+		return;
 	if (udp_open_relay(&u) == -1) {
 		err = errno;
 		session_why(s, "UDP relay socket: %s", strerror(err));

@@ -40,7 +40,8 @@ static void
 session_query(const struct session *s, struct rule_query *q)
 {
 	memset(q, 0, sizeof(*q));
-	q->q_client = s->s_client;
+	q->q_client = s->s_udp_src.ss_family != AF_UNSPEC ? s->s_udp_src :
+	    s->s_client;
 	q->q_listen = s->s_local;
 	addr_unmap(&q->q_listen);
 	q->q_port = s->s_dst.sa_port;
@@ -246,10 +247,10 @@ udp_none_pass(const struct session *s, const struct rule_query *q,
  * on its addresses (session_addr_filter decides each), and a UDP
  * association whose answer depends on where its datagrams go, if a
  * rule can pass some (session_udp_dst_allowed decides each).  On a
- * block: reply 0x02, -1.
+ * block: reply 0x02, -1; the session's reason starts with what.
  */
-int
-session_allowed(struct session *s)
+static int
+socks_allowed(struct session *s, const char *what)
 {
 	const struct rule	*r;
 	struct rule_query	 q;
@@ -268,10 +269,34 @@ session_allowed(struct session *s)
 		session_passed(s, r);
 		return 0;
 	}
-	session_blocked(s, "", r, maybe ? " (its address is not known yet)" :
+	session_blocked(s, what, r, maybe ? " (its address is not known yet)" :
 	    "");
 	session_reply(s, S5_REP_NOTALLOWED, NULL);
 	return -1;
+}
+
+int
+session_allowed(struct session *s)
+{
+	return socks_allowed(s, "");
+}
+
+/*
+ * A UDP ASSOCIATE whose DST.ADDR is another host (src): that host sends
+ * the datagrams, so the socks rules' `from` must pass it as well as the
+ * client, as Dante asks them of each datagram's source; from here on it
+ * is the client in every question of the association.  On a block:
+ * reply 0x02, -1.
+ */
+int
+session_udp_src_allowed(struct session *s, const struct sockaddr_storage *src)
+{
+	char	 what[ADDR_STRLEN + 16], a[ADDR_STRLEN];
+
+	s->s_udp_src = *src;
+	snprintf(what, sizeof(what), "UDP source %s ", addr_ntop_host(
+	    (const struct sockaddr *)src, a, sizeof(a)));
+	return socks_allowed(s, what);
 }
 
 /*

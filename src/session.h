@@ -48,6 +48,8 @@ struct session {
 
 	/* UDP ASSOCIATE only; bytes are payload bytes */
 	struct sockaddr_storage	 s_relay;	/* the relay socket */
+	struct sockaddr_storage	 s_udp_src;	/* DST.ADDR elsewhere: the */
+						/* client in the rules' eyes */
 	uint64_t		 s_dgrams_out;	/* client to destinations */
 	uint64_t		 s_dgrams_in;	/* destinations to client */
 	uint64_t		 s_dropped;	/* not relayed */
@@ -109,6 +111,8 @@ void	session_addr_blocks(struct session *, int);
 #define AB_END		1	/* they alone ended it: its line says so */
 #define AB_ALSO		2	/* it ended for another reason as well */
 int	session_reply_allowed(struct session *, int, const struct sockaddr *);
+int	session_udp_src_allowed(struct session *,
+	    const struct sockaddr_storage *);
 int	session_udp_name_allowed(struct session *, const struct socks_addr *);
 int	session_udp_dst_allowed(struct session *, const struct socks_addr *,
 	    const struct sockaddr *);

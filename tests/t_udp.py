@@ -217,6 +217,34 @@ check(sd.wait_log("blocked udp source=192.0.2.1", 5) and
       "UDP source 192.0.2.1:5000 not allowed by the client rules" in sd.session_line("cmd=udpassociate target=192.0.2.1"),
       "  ... logged with the rule and the reason")
 
+# A DST.ADDR elsewhere must pass the socks rules' `from` too, and is the
+# client in the checks of the association's datagrams (Dante asks its
+# rules with each datagram's source).
+sdf = Sockd("", rules='client pass { from = "127.0.0.0/8" }\n'
+            'socks pass { from = "127.0.0.1" to = "0/0" }\n'
+            'socks pass { from = "127.0.0.3" to = "127.0.0.1" }\n')
+sdf.start()
+c = s5_open(sdf.port)
+rep = s5_request(c, 3, "127.0.0.2", 5000)
+check(rep is not None and rep[0] == 2,
+      "DST.ADDR 127.0.0.2, passed by the client rules but by no socks rule's from: REP 0x02")
+c.close()
+check("UDP source 127.0.0.2 blocked by default (no socks rule matched)" in
+      sdf.session_line("cmd=udpassociate target=127.0.0.2"), "  ... logged with the reason")
+u = udp_socket(src="127.0.0.3")
+c, relay = associate(sdf.port, "127.0.0.3", u.getsockname()[1])
+check(relay is not None, "DST.ADDR 127.0.0.3, passed by a socks rule's from: granted")
+if relay is not None:
+    u.sendto(s5_udp_header("127.0.0.1", echo.port) + b"from .3 to .1", relay)
+    check(s5_udp_parse(recv_or_none(u, 5) or b"") == ("127.0.0.1", echo.port, b"from .3 to .1"),
+          "  ... its datagram to 127.0.0.1, which its rule passes, is relayed")
+    u.sendto(s5_udp_header("::1", echo6.port) + b"from .3 to ::1", relay)
+    check(recv_or_none(u, 1) is None and echo6.count(b"from .3 to ::1") == 0,
+          "  ... one to [::1], which only the TCP client's rule would pass, is not")
+c.close()
+u.close()
+sdf.stop()
+
 # An IPv6 client on the [::1] listener gets an IPv6 relay.
 c, relay = associate(port6, "::", 0, proxy="::1")
 check(relay is not None and relay[0] == "::1", "IPv6 client: relay on [::1]")
