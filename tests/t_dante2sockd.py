@@ -136,11 +136,11 @@ check('to = { "127.0.0.1", "::1" }\n\tport = "25"' in r.stdout and
       "to: lo is an interface: its addresses now (127.0.0.1 ::1) are used" in r.stderr,
       "an interface in a rule: its addresses, said; a service name as its port")
 with open(src, "w") as f:
-    f.write("internal: 10.1.1.1 port = 1080\n"
+    f.write("internal: 10.1.1.1 port = 1080\nsocksmethod: none\n"
             "client pass { from: 10.0.0.0/8 to: 10.1.1.1 }\n")
 r = subprocess.run(["perl", TOOL, src], capture_output=True, text=True, timeout=30)
-check(r.returncode == 0 and 'listen = "10.1.1.1:1080"\n}' in r.stdout,
-      "a client rule's to: without a port takes the one internal port")
+check(r.returncode == 0 and 'client pass {\t# danted.conf line 3\n\tfrom = "10.0.0.0/8"\n}' in r.stdout,
+      "a client rule's to: that covers every internal address: no listen condition")
 # bindreply/udpreply: Dante's from: is the host sending in, its to: the
 # client, so they swap; a rule for every command splits in two.  A pass
 # rule for SOCKS4 only, "a,b" (one name to Dante) and a name as a client
@@ -174,4 +174,99 @@ check('socks block {\t# danted.conf line 11\n\tto = "0/0"\n'
 r = subprocess.run(["perl", TOOL, os.path.join(d, "none.conf")], capture_output=True,
                    text=True, timeout=30)
 check(r.returncode == 2 and "none.conf" in r.stderr, "a missing file: exit 2, named")
+r = subprocess.run(["perl", TOOL, d], capture_output=True, text=True, timeout=30)
+check(r.returncode == 2 and r.stdout == "" and "is a directory" in r.stderr,
+      "a directory: exit 2, said")
+
+
+def translate(text, *opts):
+    with open(src, "w") as f:
+        f.write(text)
+    r = subprocess.run(["perl", TOOL] + list(opts) + [src], capture_output=True, text=True,
+                       timeout=30)
+    return r
+
+
+def decides(text, query):
+    """sockd -q on the translation (with a listener and a run-as user)."""
+    with open(conf, "w") as f:
+        f.write('user = "%s"\npidfile = ""\n' % user + text)
+    return subprocess.run([SOCKD, "-n", "-f", conf, "-q", query], capture_output=True,
+                          text=True, timeout=30).returncode
+
+
+# What Dante refuses and sockd cannot check: a client block rule for every
+# client comes first (from an outside review: each of these came out
+# more open than Dante).
+HEAD = "internal: 127.0.0.1 port = %d\n" % port
+RULES = ("client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n"
+         "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n")
+LOCK = "client block {\t# dante2sockd: "
+for top, said in (("socksmethod: gssapi rfc931\n", "none of these is a method sockd has"),
+                  ("", "no socksmethod line: Dante 1.4 then refuses every request"),
+                  ("socksmethod: none\nsrchost: nodnsunknown nodnsmismatch\n",
+                   "Dante refuses clients by their names in the DNS"),
+                  ("socksmethod: none\nclientmethod: rfc931\n",
+                   "Dante refuses clients that fail it")):
+    r = translate(HEAD + top + RULES)
+    check(r.returncode == 1 and said in r.stderr and LOCK in r.stdout and
+          r.stdout.index(LOCK) < r.stdout.index("client pass {"),
+          "%s: said, and a client block rule comes first" % (top.strip() or "no socksmethod"))
+    check(decides(r.stdout, "from 127.0.0.1 to 192.0.2.1 port 80") == 1,
+          "  ... which blocks a client the pass rules would let in")
+r = translate(HEAD + "socksmethod: pam.username bsdauth\n" + RULES)
+check('methods = "password"' in r.stdout and LOCK not in r.stdout and
+      "a login checked against sockd's password file, not by PAM" in r.stderr,
+      "pam.username and bsdauth: RFC 1929 logins, sockd's password method, said")
+r = translate(HEAD + "socksmethod: username, none\n" + RULES)
+check('methods = { "password", "none" }' in r.stdout, "socksmethod: username, none (a comma)")
+
+# A client rule's to: against the internal addresses: a network, one
+# family, none at all.
+r = translate("internal: 127.0.0.1 port = %d\ninternal: ::1 port = %d\nsocksmethod: none\n"
+              "client block { from: 0.0.0.0/0 to: 127.0.0.0/8 }\n"
+              "client pass { from: 0/0 to: 0.0.0.0/0 }\n"
+              "client pass { from: 0/0 to: 10.0.0.0/8 }\n"
+              "client pass { from: 127.0.0.0/8 port 1-65535 to: ::/0 port = %d }\n"
+              "socks pass { from: 0/0 to: 0/0 port ne 25 }\n" % (port, port, port))
+check('client block {\t# danted.conf line 4\n\tfrom = "0.0.0.0/0"\n\tlisten = "127.0.0.1:%d"\n}'
+      % port in r.stdout, "client block to: 127.0.0.0/8: the internal address inside it")
+check('client pass {\t# danted.conf line 5\n\tfrom = "0/0"\n\tlisten = "127.0.0.1:%d"\n}'
+      % port in r.stdout, "client pass to: 0.0.0.0/0 with an IPv6 internal: the IPv4 one only")
+check("danted.conf line 6" not in r.stdout and
+      "to: 10.0.0.0/8: none of the internal addresses; the rule never matches" in r.stderr,
+      "client pass to: 10.0.0.0/8: no internal address, left out, said")
+check('client pass {\t# danted.conf line 7\n\tfrom = "127.0.0.0/8"\n\tlisten = "[::1]:%d"\n}'
+      % port in r.stdout, "a client port 1-65535 is no condition; to: ::/0 is the IPv6 one")
+check('port = "neq 25"' in r.stdout, "port ne 25 (Dante 1.4's spelling): neq")
+r = translate("internal: 0.0.0.0 port = %d\nsocksmethod: none\n"
+              "client block { from: 0.0.0.0/0 to: 127.0.0.1/32 }\n"
+              "client block { from: .bad.example to: 0.0.0.0/0 }\n"
+              "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n" % port)
+check('client block {\t# danted.conf line 3\n\tfrom = "0.0.0.0/0"\n}' in r.stdout and
+      'client block {\t# danted.conf line 4\n}' in r.stdout,
+      "to: one address of a wildcard internal, from: a name: the block rules lose them")
+
+# Dante reads "alice, bob" as the names "alice," and "bob".
+r = translate(HEAD + "socksmethod: username\n" + RULES.replace(
+    "to: 0.0.0.0/0 }\n", "to: 0.0.0.0/0\n user: alice, bob }\n"))
+check("socks pass {" not in r.stdout and "user alice, bob" in r.stderr,
+      "user: alice, bob: the pass rule left out, said")
+
+# Statements go on over lines, as in Dante's grammar.
+r = translate(HEAD + "socksmethod:\n  username\n" + RULES +
+              "socks block { from: 0/0 to: 0/0\n command: bind\n   udpassociate\n}\n")
+check('methods = "password"' in r.stdout and
+      'command = { "bind", "udpassociate" }' in r.stdout,
+      "a method and a command list on the next lines")
+
+# What Dante would not parse is refused, nothing written.
+for text, said in ((HEAD + RULES.replace("0.0.0.0/0 }\nsocks", "0.0.0.0/0\nsocks"),
+                    "the rule of line 2 is not closed before 'socks'"),
+                   (HEAD + "socks pass {\n from: 127.0.0.0/8 to: 127.0.0.3/32\n"
+                    " from: 0/0 to: 0/0\n}\n", "from: a second time in the rule of line 2"),
+                   (HEAD + "socks pass { from: 127.0.0.0/8 to: 0/0\n", "the rule is not closed")):
+    r = translate(text)
+    check(r.returncode == 2 and r.stdout == "" and said in r.stderr,
+          "malformed (%s): exit 2, nothing written" % said)
 finish()
