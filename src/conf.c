@@ -744,6 +744,11 @@ conf_text(const char *file, size_t *len)
 			log_warn("%s", file);
 		return NULL;
 	}
+	if ((line = conf_nul_line(text, *len)) != 0) {
+		log_warnx("%s:%d: a NUL byte: not a text file", file, line);
+		free(text);
+		return NULL;
+	}
 	if ((what = conf_unclosed(text, *len, &line)) != NULL) {
 		log_warnx("%s:%d: %s", file, line, what);
 		free(text);

@@ -328,6 +328,20 @@ conf_env_ref(const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The line of the first NUL byte, or 0: libconfuse would end a string
+ * there and go on, so "10.0.0.1/32\0junk" would read as the address.
+ */
+int
+conf_nul_line(const char *buf, size_t len)
+{
+	const char	*p;
+
+	if ((p = memchr(buf, '\0', len)) == NULL)
+		return 0;
+	return 1 + (int)count_lines(buf, 0, p - buf);
+}
+
 /* Does buf[i..] go on, blanks and newlines aside, as "+="? */
 static int
 add_at(const char *buf, size_t len, size_t i)

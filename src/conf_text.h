@@ -32,6 +32,7 @@ int	conf_empty_list(const char *, size_t, const char *, int);
 int	conf_empty_add(const char *, size_t, const char *, int);
 int	conf_key_add(const char *, size_t, const char *);
 int	conf_env_ref(const char *, size_t);
+int	conf_nul_line(const char *, size_t);
 int	conf_titled_section(const char *, size_t, const char *);
 int	conf_dup_key(const char *, size_t, struct conf_dup *);
 int	conf_key_line(const char *, size_t, const char *);

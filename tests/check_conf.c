@@ -27,9 +27,9 @@
 
 static char	 conf_path[] = "/tmp/check_conf.XXXXXX";
 
-/* Write text to a temp file, load it, and keep stderr for inspection. */
+/* Write len bytes to a temp file, load it, and keep stderr. */
 static struct sockd_conf *
-load(const char *text)
+load_bytes(const char *text, size_t len)
 {
 	struct sockd_conf	*c;
 	FILE			*f;
@@ -39,12 +39,19 @@ load(const char *text)
 	fd = mkstemp(conf_path);
 	ck_assert_int_ne(fd, -1);
 	f = fdopen(fd, "w");
-	fputs(text, f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
 	fclose(f);
 	capture_start();
 	c = conf_load(conf_path);
 	unlink(conf_path);
 	return c;
+}
+
+/* Write text to a temp file, load it, and keep stderr for inspection. */
+static struct sockd_conf *
+load(const char *text)
+{
+	return load_bytes(text, strlen(text));
 }
 
 /* The errors printed by the last load(). */
@@ -53,6 +60,20 @@ errors(void)
 {
 	return capture_end();
 }
+
+/* libconfuse would end the string at a NUL and read on after it */
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "workers = 2\n"
+	    "socks block { to = \"10.0.0.1/32\0junk\" }\n";
+	struct sockd_conf *c = load_bytes(text, sizeof(text) - 1);
+	char	*err = errors();
+
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, ":2: a NUL byte: not a text file") != NULL,
+	    "got: %s", err);
+}
+END_TEST
 
 START_TEST(test_defaults)
 {
@@ -982,6 +1003,7 @@ conf_suite(void)
 	TCase	*big = tcase_create("limits");
 
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_values);
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_missing_file);
