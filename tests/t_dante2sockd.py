@@ -247,6 +247,13 @@ check('client block {\t# danted.conf line 3\n\tfrom = "0.0.0.0/0"\n}' in r.stdou
       'client block {\t# danted.conf line 4\n}' in r.stdout,
       "to: one address of a wildcard internal, from: a name: the block rules lose them")
 
+# An interface in a client rule: its addresses, as in socks rules.
+r = translate("internal: lo port = %d\nsocksmethod: none\n"
+              "client pass { from: lo to: lo }\n" % port)
+check('client pass {\t# danted.conf line 3\n\tfrom = { "127.0.0.1", "::1" }\n}' in r.stdout and
+      "from: lo is an interface: its addresses now (127.0.0.1 ::1) are used" in r.stderr,
+      "client pass { from: lo to: lo }: from lo's addresses, to: every internal one")
+
 # Dante reads "alice, bob" as the names "alice," and "bob".
 r = translate(HEAD + "socksmethod: username\n" + RULES.replace(
     "to: 0.0.0.0/0 }\n", "to: 0.0.0.0/0\n user: alice, bob }\n"))
