@@ -452,6 +452,8 @@ dante_hint(const cfg_t *cfg, const char *msg)
 	return hint;
 }
 
+static int	 conf_nerrors;	/* libconfuse's messages in this parse */
+
 /* libconfuse's messages, "file:line: what", go to our log. */
 static void
 conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
@@ -459,6 +461,7 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	char	 raw[1024], msg[1024];
 	size_t	 i, n = 0;
 
+	conf_nerrors++;
 	/* libconfuse quotes the file's bytes: a binary file's too */
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	for (i = 0; raw[i] != '\0' && n + 5 < sizeof(msg); i++)
@@ -827,8 +830,13 @@ conf_parse_text(cfg_t *cfg, const char *file, struct rule_lists *rl,
 	for (k = 0; k < CK_NKEYS; k++)
 		lines[k] = conf_key_line(text, len, key_names[k]);
 	conf_rules_text(rl, text, len);
+	conf_nerrors = 0;
 	rc = cfg_parse_fp(cfg, fp);
 	conf_rules_text(rl, NULL, 0);
+	/* libconfuse fails on an empty name ("") without a word */
+	if (rc == CFG_PARSE_ERROR && conf_nerrors == 0)
+		log_warnx("%s:%d: not understood here (an empty \"\" where an "
+		    "option's name goes?)", file, cfg->line);
 	fclose(fp);
 	free(text);
 	return rc;

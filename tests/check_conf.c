@@ -197,6 +197,9 @@ static const struct bad_case bad[] = {
 	    ":2:", "to is set twice" },
 	{ "socks block { from = \"1.2.3.4\"to = \"10.0.0.0/8\" port = \"1\"\n"
 	    " to = \"1.1.1.1\" }\n", ":2:", "to is set twice" },
+	/* libconfuse fails on an empty name and says nothing */
+	{ "workers = 4\n\"\"\n", ":2:", "not understood here (an empty" },
+	{ "\nsocks pass { \"\" }\n", ":2:", "not understood here" },
 	{ "password-cache-size = 0\n", ":1:", "password-cache-size" },
 	{ "password-fail-delay = -5\n", ":1:", "password-fail-delay" },
 	/* a truncated file: libconfuse would take its end as every '}' */
