@@ -260,12 +260,30 @@ r = translate(HEAD + "socksmethod: username\n" + RULES.replace(
 check("socks pass {" not in r.stdout and "user alice, bob" in r.stderr,
       "user: alice, bob: the pass rule left out, said")
 
-# Statements go on over lines, as in Dante's grammar.
-r = translate(HEAD + "socksmethod:\n  username\n" + RULES +
-              "socks block { from: 0/0 to: 0/0\n command: bind\n   udpassociate\n}\n")
-check('methods = "password"' in r.stdout and
-      'command = { "bind", "udpassociate" }' in r.stdout,
-      "a method and a command list on the next lines")
+# Dante takes blanks before a keyword's colon; a statement's values on
+# the next line it refuses, and so does dante2sockd.
+r = translate(HEAD + "socksmethod :username\nclientmethod : rfc931\n" +
+              RULES.replace("to: 0.0.0.0/0 }\n", "to: 0.0.0.0/0\n user :alice }\n"))
+check('methods = "password"' in r.stdout and "clientmethod: rfc931: Dante refuses" in r.stderr
+      and 'user = "alice"' in r.stdout, "'socksmethod :username', 'clientmethod : rfc931', 'user :alice'")
+for text in (HEAD + "socksmethod:\n  username\n" + RULES,
+             HEAD + "socksmethod: none\n" + RULES +
+             "socks block { from: 0/0 to: 0/0\n command: bind\n   udpassociate\n}\n"):
+    r = translate(text)
+    check(r.returncode == 2 and r.stdout == "" and
+          "begins no statement (Dante refuses unknown words, and values on a line after" in r.stderr,
+          "values on the next line: exit 2, nothing written (%s)" % r.stderr.strip()[-80:])
+
+# external: of one family: Dante reached no target of the other.
+r = translate(HEAD + "external: 127.0.0.1\nsocksmethod: none\n" + RULES)
+check('socks block {\t# danted.conf line 2 (external)\n\tto = "::/0"\n}\n\nsocks pass' in r.stdout
+      and "external: IPv4 only: Dante reached IPv4 targets only" in r.stderr,
+      "external: 127.0.0.1: a socks block rule for ::/0 first")
+# internal: after the rules still counts for a client rule's to:.
+r = translate("socksmethod: none\nclient block { from: 0/0 to: ::1/128 }\n" + RULES +
+              "internal: 127.0.0.1 port = %d\ninternal: ::1 port = %d\n" % (port, port))
+check('client block {\t# danted.conf line 2\n\tfrom = "0/0"\n\tlisten = "[::1]:%d"\n}' % port
+      in r.stdout, "internal lines after the rules: a client rule's to: is matched against them")
 
 # What Dante would not parse is refused, nothing written.
 for text, said in ((HEAD + RULES.replace("0.0.0.0/0 }\nsocks", "0.0.0.0/0\nsocks"),
