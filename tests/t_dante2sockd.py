@@ -254,6 +254,17 @@ check('client pass {\t# danted.conf line 3\n\tfrom = { "127.0.0.1", "::1" }\n}' 
       "from: lo is an interface: its addresses now (127.0.0.1 ::1) are used" in r.stderr,
       "client pass { from: lo to: lo }: from lo's addresses, to: every internal one")
 
+# Wildcard internals: to: of one family takes that family's wildcard.
+r = translate("internal: 0.0.0.0 port = %d\ninternal: :: port = %d\nsocksmethod: none\n"
+              "client pass { from: 0/0 to: 0.0.0.0/0 }\n" % (port, port))
+check('\tfrom = "0/0"\n\tlisten = "*:%d"\n' % port not in r.stdout and
+      "client pass rule (line 4): to: 0.0.0.0/0: sockd cannot say this" in r.stderr,
+      "to: 0.0.0.0/0 with both wildcards: '*:PORT' in a rule is either family, so left out")
+r = translate("internal: :: port = %d\nsocksmethod: none\n"
+              "client pass { from: 0/0 to: 0.0.0.0/0 }\n" % port)
+check("to: 0.0.0.0/0: none of the internal addresses" in r.stderr,
+      "to: 0.0.0.0/0 with only the IPv6 wildcard: never matches, left out")
+
 # Dante reads "alice, bob" as the names "alice," and "bob".
 r = translate(HEAD + "socksmethod: username\n" + RULES.replace(
     "to: 0.0.0.0/0 }\n", "to: 0.0.0.0/0\n user: alice, bob }\n"))
