@@ -174,6 +174,9 @@ int	burst_refill(struct worker *, int64_t);
 /* targets.c: the echo, sink and source servers */
 int	targets_main(int, char **);
 
+/* floor.c: the least a prefork server can do, a column of its own */
+int	floor_main(int, char **);
+
 /* netutil.c */
 int	parse_inet(const char *, struct sockaddr_in *);
 int	set_nonblock(int);

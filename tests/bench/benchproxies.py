@@ -32,13 +32,18 @@ class Password:
 
 
 class Launch:
-    """argv starts the proxy in the foreground, listening on port."""
+    """argv starts the proxy in the foreground, listening on port; only,
+    when not None, names the scenarios it takes part in."""
 
-    def __init__(self, argv, port, password=None, note=""):
+    def __init__(self, argv, port, password=None, note="", only=None):
         self.argv = argv
         self.port = port
         self.password = password
         self.note = note
+        self.only = only
+
+    def wants(self, scenario):
+        return self.only is None or scenario in self.only
 
 
 class Direct:
@@ -178,6 +183,22 @@ class Microsocks:
                       port, pw)
 
 
+class Floor:
+    """The load generator's own "floor" role (floor.c): a pool of 8
+    processes, each blocking in accept() and serving one session with
+    one blocking call a step, and nothing else (no rules, logs, poll(),
+    pool management).  What it reaches is what no proxy of sockd's shape
+    can beat on this machine.  Not a proxy: sessions and streams only."""
+    name = "floor"
+    direct = False
+
+    def launch(self, workdir, port, opts):
+        return Launch([opts["loadgen"], "floor", "--listen",
+                       f"127.0.0.1:{port}", "--echo-port",
+                       str(opts["echo_port"])], port,
+                      only=("sessions", "streams"))
+
+
 def write_passwd(path, sockpasswd):
     """user:crypt-hash.  sockd's own sockpasswd makes it when built (its
     default hash); otherwise SHA-512 crypt from openssl passwd."""
@@ -203,4 +224,4 @@ def write_passwd(path, sockpasswd):
 
 def proxies(sockd_path):
     """The columns, in the order of the table."""
-    return [Sockd(sockd_path), Dante(), Microsocks(), Direct()]
+    return [Sockd(sockd_path), Dante(), Microsocks(), Floor(), Direct()]

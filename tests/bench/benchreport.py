@@ -60,7 +60,8 @@ SUMMED = {"errors", "burst fails"}
 DERIVED = {"burst ratio": ("burst p99", "p50 c=1"),
            "lone ratio": ("burst p99", "lone p50")}
 
-RATIOS = [("sockd", "dante"), ("sockd", "microsocks"), ("sockd", "direct")]
+RATIOS = [("sockd", "dante"), ("sockd", "microsocks"), ("sockd", "floor"),
+          ("sockd", "direct")]
 
 
 def record(results, column, metric, value):
