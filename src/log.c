@@ -16,6 +16,7 @@
 
 static int	 log_stderr = 1;
 static int	 log_echo;	/* warnings to stderr too (until detached) */
+static int	 log_plain;	/* stderr lines without "sockd[pid]: " */
 static int	 log_level = LOG_INFO;
 static const char *log_ident = "sockd";
 static const char *log_tag = "";
@@ -108,6 +109,17 @@ void
 log_echo_stderr(int on)
 {
 	log_echo = on;
+}
+
+/*
+ * sockd -n: lines on standard error are the message alone, so that a
+ * config error reads "FILE:LINE: what" as compilers put it (editors and
+ * CI jump to the line).
+ */
+void
+log_bare(void)
+{
+	log_plain = 1;
 }
 
 /*
@@ -244,7 +256,9 @@ vlog(int pri, const char *fmt, va_list ap)
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	held(pri, msg);
-	if (log_stderr)
+	if (log_stderr && log_plain)
+		fprintf(stderr, "%s\n", msg);
+	else if (log_stderr)
 		fprintf(stderr, "sockd[%ld]%s%s: %s\n", (long)getpid(),
 		    *log_tag ? " " : "", log_tag, msg);
 	else

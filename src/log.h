@@ -11,6 +11,7 @@ void	log_setfacility(int facility);
 int	log_getlevel(void);
 void	log_settag(const char *tag);
 void	log_echo_stderr(int on);
+void	log_bare(void);
 void	log_hold(void);
 void	log_replay(void);
 void	log_hold_facility(int);

@@ -422,8 +422,10 @@ main(int argc, char *argv[])
 	parse_args(argc, argv, &o);
 	foreground = o.o_foreground;
 	log_init("sockd", 1, LOG_DAEMON);
-	if (o.o_check)
+	if (o.o_check) {
+		log_bare();
 		return check_only(o.o_file, o.o_query);
+	}
 	file = conf_path(o.o_file);
 	if (!foreground)
 		log_hold();
