@@ -531,17 +531,37 @@ why_ports(struct why *w, const struct rule *r)
 	}
 }
 
+/* A wildcard listen ("*:1080", "0.0.0.0:1080", "[::]:1080") takes both. */
+static int
+listen_any(const struct rule_listen *l)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&l->l_addr;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&l->l_addr;
+
+	return l->l_addr.ss_family == AF_INET ?
+	    sin->sin_addr.s_addr == INADDR_ANY :
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+}
+
 static void
 why_listens(struct why *w, const struct rule *r)
 {
+	const struct rule_listen *l;
 	char	 buf[ADDR_STRLEN];
 	int	 i;
 
 	if (w->w_buf == NULL)
 		return;
-	for (i = 0; i < r->r_nlisten; i++)
-		why_add(w, "%s%s", i ? "," : "", addr_ntop((const struct
-		    sockaddr *)&r->r_listen[i].l_addr, buf, sizeof(buf)));
+	for (i = 0; i < r->r_nlisten; i++) {
+		l = &r->r_listen[i];
+		if (listen_any(l))
+			why_add(w, "%s*:%u", i ? "," : "",
+			    addr_port((const struct sockaddr *)&l->l_addr));
+		else
+			why_add(w, "%s%s", i ? "," : "", addr_ntop((const
+			    struct sockaddr *)&l->l_addr, buf, sizeof(buf)));
+	}
 }
 
 static void
@@ -645,15 +665,10 @@ static int
 listen_match(const struct rule_listen *l, const struct sockaddr *local)
 {
 	const struct sockaddr	*la = sa(&l->l_addr);
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)la;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)la;
-	int			 any;
 
 	if (addr_port(la) != addr_port(local))
 		return 0;
-	any = la->sa_family == AF_INET ? sin->sin_addr.s_addr == INADDR_ANY :
-	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-	return any || addr_equal_host(la, local);
+	return listen_any(l) || addr_equal_host(la, local);
 }
 
 static int

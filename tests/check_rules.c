@@ -384,7 +384,8 @@ START_TEST(test_format)
 	    "\".Example.COM.\", \"host.example\" } port = \"80, 443,8000-8999,"
 	    ">1024,<=10,=7\" command = { \"connect\", \"udpreply\" } method = "
 	    "\"username\" user = \"alice\" log = { \"error\", \"connect\" } }\n"
-	    "client block { listen = \"*:1080\" }\n");
+	    "client block { listen = { \"*:1080\", \"[::]:1081\", "
+	    "\"0.0.0.0:1082\", \"[::1]:1083\" } }\n");
 	char			 buf[512];
 
 	ck_assert_ptr_nonnull(c);
@@ -393,7 +394,7 @@ START_TEST(test_format)
 	    "host.example port 80,443,8000-8999,1025-65535,0-10,7 command "
 	    "connect,udpreply method password user alice log connect,error");
 	ck_assert_str_eq(rule_format(&c->c_client_rules[0], buf, sizeof(buf)),
-	    "client block from 0/0 listen 0.0.0.0:1080");
+	    "client block from 0/0 listen *:1080,*:1081,*:1082,[::1]:1083");
 	/* truncation is safe */
 	rule_format(&c->c_socks_rules[0], buf, 10);
 	ck_assert_str_eq(buf, "socks pas");
