@@ -455,7 +455,7 @@ udp_loop(struct udp_assoc *u)
 			return;
 		/* after each wake-up: datagrams dropped do not hold it off */
 		if (ms_left(u->u_last + idle) == 0) {
-			u->u_end = "idle timeout";
+			u->u_end = "udp timeout";
 			return;
 		}
 	}

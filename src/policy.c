@@ -451,7 +451,7 @@ session_udp_name_allowed(struct session *s, const struct socks_addr *req)
 
 /* Ends of a session that went as it should (session_why's words). */
 static const char *const clean_ends[] = {
-	"closed", "control connection closed", "idle timeout",
+	"closed", "control connection closed", "idle timeout", "udp timeout",
 	"ended by shutdown", NULL
 };
 

@@ -269,7 +269,7 @@ t0 = time.time()
 got = recv_all(c, 10)
 dt = time.time() - t0
 check(got == b"" and 0.8 < dt < 5, "udp-timeout = 1: the control connection is closed after %.1f s" % dt)
-check('end="idle timeout"' in sd2.session_line("cmd=udpassociate"), "log: idle timeout")
+check('end="udp timeout"' in sd2.session_line("cmd=udpassociate"), "log: udp timeout")
 c.close()
 sd2.stop()
 # One association cannot send into another's relay: a client on the
