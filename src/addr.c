@@ -172,21 +172,29 @@ addr_is_unspecified(const struct sockaddr *sa)
 }
 
 /*
- * A destination that is no one host: 0.0.0.0, :: or ::ffff:0.0.0.0.
- * On Linux a connect() or sendto() to it reaches this host, past every
- * rule written for 127.0.0.0/8 and ::1, so it is refused as one.
+ * A destination that is no one host, refused as one: ADDR_THISHOST for
+ * 0.0.0.0, :: or ::ffff:0.0.0.0, which a connect() or sendto() on Linux
+ * takes to this host, past every rule written for 127.0.0.0/8 and ::1;
+ * ADDR_THISNET for the rest of 0.0.0.0/8, "this network", which RFC 1122
+ * (3.2.1.3) says must not be sent to (Linux sends it to the default
+ * route).  0: a host.
  */
 int
 addr_is_nowhere(const struct sockaddr *sa)
 {
 	struct sockaddr_storage	 ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
 
 	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
-		return 1;
+		return ADDR_THISHOST;
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, sa, addr_len(sa));
 	addr_unmap(&ss);
-	return addr_is_unspecified((struct sockaddr *)&ss);
+	if (addr_is_unspecified((struct sockaddr *)&ss))
+		return ADDR_THISHOST;
+	if (ss.ss_family == AF_INET && (ntohl(sin->sin_addr.s_addr) >> 24) == 0)
+		return ADDR_THISNET;
+	return 0;
 }
 
 static const uint8_t *

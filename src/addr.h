@@ -31,6 +31,9 @@ int	addr_reaches(const struct sockaddr *, const struct sockaddr *,
 	    const struct sockaddr *);
 int	addr_is_unspecified(const struct sockaddr *);
 int	addr_is_loopback(const struct sockaddr *);
+/* addr_is_nowhere(): 0.0.0.0 or ::, and the rest of 0.0.0.0/8 */
+#define ADDR_THISHOST	1
+#define ADDR_THISNET	2
 int	addr_is_nowhere(const struct sockaddr *);
 int	addr_name_ok(const char *);
 void	addr_unbracket(char *);

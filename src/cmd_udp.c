@@ -274,7 +274,8 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		return;
 	}
 	if (addr_is_nowhere(sa)) {
-		udp_drop(u, "unspecified destination:", sa);
+		udp_drop(u, addr_is_nowhere(sa) == ADDR_THISHOST ?
+		    "unspecified destination:" : "destination in 0.0.0.0/8:", sa);
 		return;
 	}
 	if (addr_port(sa) == 0) {

@@ -170,15 +170,16 @@ try_addresses(struct addrinfo *res, int64_t deadline, addr_filter_fn filter,
     void *arg, struct connect_result *cr)
 {
 	struct addrinfo	*ai;
-	int		 err = EHOSTUNREACH;
+	int		 err = EHOSTUNREACH, nowhere;
 
 	for (ai = res; ai != NULL && ms_left(deadline) > 0; ai = ai->ai_next) {
 		memcpy(&cr->cr_peer, ai->ai_addr, ai->ai_addrlen);
-		if (addr_is_nowhere(ai->ai_addr)) {
+		if ((nowhere = addr_is_nowhere(ai->ai_addr)) != 0) {
 			cr->cr_nowhere++;
 			cr->cr_rep = S5_REP_NOTALLOWED;
-			cr->cr_why = "unspecified destination address "
-			    "(this host)";
+			cr->cr_why = nowhere == ADDR_THISHOST ?
+			    "unspecified destination address (this host)" :
+			    "destination in 0.0.0.0/8 (this network)";
 			continue;
 		}
 		if (filter != NULL && filter(ai->ai_addr, arg) != 0) {

@@ -116,8 +116,9 @@ nowhere(const struct sockd_conf *c, const struct rule_query *q, FILE *fp,
 	if (q->q_cmd == S5_CMD_BIND || q->q_addr.ss_family == AF_UNSPEC)
 		return 0;
 	if (addr_is_nowhere((const struct sockaddr *)&q->q_addr)) {
-		fprintf(fp, "%s=> block: 0.0.0.0 and :: are refused as "
-		    "destinations (on Linux they reach this host)\n", indent);
+		fprintf(fp, "%s=> block: 0.0.0.0/8 and :: are refused as "
+		    "destinations (0.0.0.0 and :: reach this host on Linux, "
+		    "and RFC 1122 bars the rest)\n", indent);
 		return 1;
 	}
 	if (self_listener(c, q)) {

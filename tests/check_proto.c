@@ -534,8 +534,11 @@ END_TEST
 START_TEST(test_nowhere)
 {
 	static const struct { const char *a; int nowhere; } c[] = {
-		{ "0.0.0.0", 1 }, { "::", 1 }, { "::ffff:0.0.0.0", 1 },
-		{ "0.0.0.1", 0 }, { "127.0.0.1", 0 }, { "::1", 0 },
+		{ "0.0.0.0", ADDR_THISHOST }, { "::", ADDR_THISHOST },
+		{ "::ffff:0.0.0.0", ADDR_THISHOST }, { "0.0.0.1", ADDR_THISNET },
+		{ "0.255.255.255", ADDR_THISNET },
+		{ "::ffff:0.1.2.3", ADDR_THISNET }, { "::0.0.0.1", 0 },
+		{ "1.0.0.0", 0 }, { "127.0.0.1", 0 }, { "::1", 0 },
 		{ "::ffff:127.0.0.1", 0 }, { "1.2.3.4", 0 },
 	};
 	struct sockaddr_storage	 ss;

@@ -418,9 +418,9 @@ check(rc == 1 and "to .internal.example.com matches a.internal.example.com" in o
 rc, out = query(qconf, "from 10.1.2.3 to localhost port 443 user alice")
 check(rc == 1 and "localhost resolves to 127.0.0.1" in out and "block by socks rule #1" in out,
       "query: a name resolving to a blocked address is resolved and blocked")
-for dst in ("0.0.0.0", "::"):
+for dst in ("0.0.0.0", "::", "0.0.0.1", "0.255.255.255", "::ffff:0.1.2.3"):
     rc, out = query(qconf, "from 10.1.2.3 to %s port 443 user alice" % dst)
-    check(rc == 1 and "0.0.0.0 and :: are refused as destinations" in out,
+    check(rc == 1 and "0.0.0.0/8 and :: are refused as destinations" in out,
           "query: %s as a destination is refused before any rule (exit 1)" % dst)
 rc, out = query(qconf, "from 10.1.2.3 to 0.0.0.0 port 443 command bind user alice")
 check("refused as destinations" not in out, "query: BIND's 0.0.0.0 (any peer) goes to the rules")
