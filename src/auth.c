@@ -116,6 +116,14 @@ auth_answer(struct session *s, uint8_t status)
 	return session_send(s, reply, sizeof(reply));
 }
 
+/* The name for the log: not one cut short at a NUL (not the name sent). */
+static void
+auth_keep_user(struct session *s, const struct s5_userpass *u)
+{
+	if (u->u_ulen > 0 && strlen(u->u_user) == u->u_ulen)
+		memcpy(s->s_user, u->u_user, u->u_ulen + 1);
+}
+
 /* Read the login; -1 after answering (and saying why) when it is bad. */
 static int
 auth_read(struct session *s, struct s5_userpass *u)
@@ -132,8 +140,10 @@ auth_read(struct session *s, struct s5_userpass *u)
 	explicit_bzero(s->s_buf + start, s->s_len - start);
 	if (n == P_BADVER)
 		session_why(s, "bad version in password negotiation");
-	else if (n == P_BAD)
+	else if (n == P_BAD) {
 		session_why(s, "empty user name or password");
+		auth_keep_user(s, u);
+	}
 	if (n == P_BADVER || n == P_BAD)
 		auth_answer(s, AUTH_STATUS_FAIL);
 	return -1;
@@ -196,9 +206,7 @@ auth_userpass(struct session *s)
 		return -1;
 	}
 	t0 = now_ms();
-	/* a name cut short at a NUL is not the name sent: not logged */
-	if (strlen(u.u_user) == u.u_ulen)
-		memcpy(s->s_user, u.u_user, u.u_ulen + 1);
+	auth_keep_user(s, &u);
 	/* over a client limit: refused unchecked, so no guess is told */
 	if (s->s_limit[0] != '\0') {
 		explicit_bzero(&u, sizeof(u));

@@ -138,6 +138,8 @@ s5_parse_request(const uint8_t *buf, size_t len, struct s5_request *r)
  * |VER | ULEN |  UNAME   | PLEN |  PASSWD  |
  * +----+------+----------+------+----------+
  * | 1  |  1   | 1 to 255 |  1   | 1 to 255 |
+ * An empty UNAME or PASSWD is P_BAD, with u_user (maybe "") filled for
+ * the log and u_pass empty.
  */
 ssize_t
 s5_parse_userpass(const uint8_t *buf, size_t len, struct s5_userpass *u)
@@ -156,12 +158,15 @@ s5_parse_userpass(const uint8_t *buf, size_t len, struct s5_userpass *u)
 	plen = buf[2 + ulen];
 	if (len < 3 + ulen + plen)
 		return P_MORE;
-	if (ulen == 0 || plen == 0)
-		return P_BAD;
 	u->u_ulen = (uint8_t)ulen;
-	u->u_plen = (uint8_t)plen;
 	memcpy(u->u_user, buf + 2, ulen);
 	u->u_user[ulen] = '\0';
+	if (ulen == 0 || plen == 0) {
+		u->u_plen = 0;
+		u->u_pass[0] = '\0';
+		return P_BAD;
+	}
+	u->u_plen = (uint8_t)plen;
 	memcpy(u->u_pass, buf + 3 + ulen, plen);
 	u->u_pass[plen] = '\0';
 	return 3 + ulen + plen;

@@ -203,6 +203,25 @@ START_TEST(test_userpass_255)
 }
 END_TEST
 
+/* An empty password is P_BAD, the name kept for the log; none empty. */
+START_TEST(test_userpass_empty)
+{
+	const uint8_t	 nopass[] = { 0x01, 5, 'a', 'l', 'i', 'c', 'e', 0 };
+	const uint8_t	 noname[] = { 0x01, 0, 3, 'p', 'w', 'd' };
+	struct s5_userpass u;
+
+	memset(&u, 'x', sizeof(u));
+	ck_assert_int_eq(s5_parse_userpass(nopass, sizeof(nopass), &u), P_BAD);
+	ck_assert_str_eq(u.u_user, "alice");
+	ck_assert_int_eq(u.u_ulen, 5);
+	ck_assert_str_eq(u.u_pass, "");
+	memset(&u, 'x', sizeof(u));
+	ck_assert_int_eq(s5_parse_userpass(noname, sizeof(noname), &u), P_BAD);
+	ck_assert_str_eq(u.u_user, "");
+	ck_assert_str_eq(u.u_pass, "");
+}
+END_TEST
+
 /*
  * A NUL inside UNAME or PASSWD parses (RFC 1929 allows any byte), and
  * ULEN and PLEN say how long each really is: auth.c refuses the login
@@ -727,6 +746,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_choose_method, 0,
 	    sizeof(choices) / sizeof(choices[0]));
 	tcase_add_test(tc, test_userpass_255);
+	tcase_add_test(tc, test_userpass_empty);
 	tcase_add_test(tc, test_userpass_nul);
 	tcase_add_test(tc, test_socks4_userid);
 	tcase_add_test(tc, test_socks4a_bad_name);

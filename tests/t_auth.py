@@ -315,6 +315,8 @@ check(any("user=mallory " in l and "authentication failed: unknown user" in l fo
       "log line: authentication failed: unknown user")
 check(any("bad version in password negotiation" in l for l in lines), "log line: bad version")
 check(any("empty user name or password" in l for l in lines), "log line: empty name")
+check(any("user=alice " in l and 'end="empty user name or password"' in l for l in lines),
+      "log line: an empty password from alice carries user=alice")
 check(any("user=" + long_user + " " in l for l in lines), "log line carries the 255-byte name")
 log = sd.logtext()
 check(all(p not in log for p in ("wonderland", "wrong-one", "builder", "bilder", "guess", long_pass)),
