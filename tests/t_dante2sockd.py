@@ -93,6 +93,13 @@ check("passwd-file" not in r2.stdout and 'methods = { "password", "none" }' in r
       "sockd checks its own password file, passwd-file's default" in r2.stderr,
       "without -p: no passwd-file line, the default said")
 
+# -h: the usage on standard output, exit 0; a bad option: on stderr, 2.
+r3 = subprocess.run(["perl", TOOL, "-h"], capture_output=True, text=True, timeout=30)
+check(r3.returncode == 0 and r3.stdout.startswith("usage: dante2sockd"), "-h: the usage on stdout, exit 0")
+r3 = subprocess.run(["perl", TOOL, "-x", src], capture_output=True, text=True, timeout=30)
+check(r3.returncode == 2 and r3.stderr.startswith("usage: dante2sockd") and r3.stdout == "",
+      "an unknown option: the usage on stderr, exit 2")
+
 r = subprocess.run([SOCKD, "-n", "-f", conf], capture_output=True, text=True, timeout=30)
 check(r.returncode == 0 and "log on a block rule" not in r.stderr,
       "sockd -n loads the translation: %s" % (r.stdout + r.stderr).strip()[-300:])

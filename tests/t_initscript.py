@@ -135,8 +135,9 @@ for ssd in ([True, False] if have_ssd else [False]):
     good = open(sd.conf).read()
     sd.write_conf("".join(l for l in good.splitlines(True) if not l.startswith("socks ")))
     rc, out = init("reload", ssd)
-    check(rc == 1 and "does not reload a file without client or socks rules" in out,
-          "[%s] reload of a file without socks rules: 1, and why (%s)" % (how, out.strip()[-70:]))
+    check(rc == 6 and "does not reload a file without client or socks rules" in out,
+          "[%s] reload of a file without socks rules: 6 (not configured), and why (%s)"
+          % (how, out.strip()[-70:]))
     sd.write_conf(good)
     rc, out = init("restart", ssd)
     check(rc == 0 and master_pid() not in (None, pid), "[%s] restart: a new master" % how)
@@ -200,8 +201,8 @@ saved = open(sd.conf).read()
 with open(sd.conf, "a") as f:
     f.write('pidfile = ""\n')
 rc, out = init("start")
-check(rc != 0 and 'pidfile = ""' in out and "needs a pid file" in out,
-      "start with pidfile = \"\": refused, with the reason")
+check(rc == 6 and 'pidfile = ""' in out and "needs a pid file" in out,
+      "start with pidfile = \"\": refused (6), with the reason")
 rc, out = init("status")
 check(rc == 3, "  ... and nothing runs")
 sd.write_conf(saved)
@@ -242,7 +243,27 @@ if os.geteuid() == 0 and shutil.which("setpriv"):
 with open(sd.conf, "a") as f:
     f.write("workers = banana\n")
 rc, out = init("start")
-check(rc != 0 and "option 'workers'" in out, "start with a broken config fails and shows the error")
+check(rc == 6 and "option 'workers'" in out,
+      "start with a broken config: 6 (not configured), and the error (%d)" % rc)
 rc, out = init("status")
 check(rc == 3, "still not running")
+rc, out = init("restart")
+check(rc == 6, "restart with a broken config: 6 (%d)" % rc)
+rc, out = init("configtest")
+check(rc == 6 and "option 'workers'" in out, "configtest with a broken config: 6, and the error (%d)" % rc)
+
+# LSB's other codes: no such action 3, with a usage naming every one;
+# the binary missing 5 (stop and status still answer).
+rc, out = init("frobnicate")
+check(rc == 3 and "configtest" in out and "force-reload" in out,
+      "an unknown action: 3 and the usage (%d)" % rc)
+with open(defaults, "a") as f:
+    f.write('DAEMON="%s"\n' % os.path.join(sd.dir, "no-such-sockd"))
+for action in ("start", "restart", "reload", "configtest"):
+    rc, out = init(action)
+    check(rc == 5 and "is not installed" in out, "%s without the binary: 5 (%d)" % (action, rc))
+rc, out = init("stop")
+check(rc == 0, "stop without the binary: 0, nothing runs (%d)" % rc)
+rc, out = init("status")
+check(rc == 3, "status without the binary: 3 (%d)" % rc)
 finish()
