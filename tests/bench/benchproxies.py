@@ -187,8 +187,8 @@ class Floor:
     """The load generator's own "floor" role (floor.c): a pool of 8
     processes, each blocking in accept() and serving one session with
     one blocking call a step, and nothing else (no rules, logs, poll(),
-    pool management).  What it reaches is what no proxy of sockd's shape
-    can beat on this machine.  Not a proxy: sessions and streams only."""
+    pool management).  What it reaches is about what this machine allows
+    any proxy of sockd's shape.  Not a proxy: sessions and streams only."""
     name = "floor"
     direct = False
 

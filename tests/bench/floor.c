@@ -7,7 +7,7 @@
  * poll(): each step is one blocking call.  A session to the echo port is
  * relayed in lock step (client, then target, then client ...); any other
  * is spliced each way, target to client in a forked child.  What it
- * reaches on a machine is what no proxy of that shape can beat there.
+ * reaches on a machine is about what any proxy of that shape can there.
  * Not a proxy for anything but the benchmark.
  */
 #define _GNU_SOURCE
