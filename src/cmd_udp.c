@@ -248,7 +248,7 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 	struct sockaddr_storage	 dst;
 	struct sockaddr		*sa = (struct sockaddr *)&dst;
 	ssize_t			 hl;
-	int			 fd;
+	int			 fd, nowhere;
 
 	if ((hl = s5_parse_udphdr(buf, len, &h)) <= 0) {
 		udp_drop(u, "malformed header", NULL);
@@ -273,8 +273,8 @@ udp_to_dst(struct udp_assoc *u, const uint8_t *buf, size_t len)
 		udp_drop(u, "destination not resolved", NULL);
 		return;
 	}
-	if (addr_is_nowhere(sa)) {
-		udp_drop(u, addr_is_nowhere(sa) == ADDR_THISHOST ?
+	if ((nowhere = addr_is_nowhere(sa)) != 0) {
+		udp_drop(u, nowhere == ADDR_THISHOST ?
 		    "unspecified destination:" : "destination in 0.0.0.0/8:", sa);
 		return;
 	}

@@ -63,14 +63,32 @@ write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* A socket connected to sin, its own address in sin; -1 on failure. */
+static int
+dial(struct sockaddr_in *sin)
+{
+	socklen_t	 len = sizeof(*sin);
+	int		 t, one = 1;
+
+	if ((t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	set_timeouts(t);
+	if (connect(t, (struct sockaddr *)sin, sizeof(*sin)) == -1 ||
+	    getsockname(t, (struct sockaddr *)sin, &len) == -1) {
+		close(t);
+		return -1;
+	}
+	return t;
+}
+
 /* Greeting and CONNECT; the target's socket, or -1 (the client told). */
 static int
 negotiate(int c, int *port)
 {
 	uint8_t			 b[262];
 	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 t, one = 1;
+	int			 t;
 
 	if (read(c, b, sizeof(b)) < 3 || b[0] != 5 || write(c, "\5\0", 2) != 2)
 		return -1;
@@ -86,15 +104,9 @@ negotiate(int c, int *port)
 		write(c, b, 10);
 		return -1;
 	}
-	t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	b[1] = 5;
-	if (t == -1 || (setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &one,
-	    sizeof(one)), set_timeouts(t),
-	    connect(t, (struct sockaddr *)&sin, sizeof(sin))) == -1 ||
-	    getsockname(t, (struct sockaddr *)&sin, &len) == -1) {
+	if ((t = dial(&sin)) == -1) {
+		b[1] = 5;
 		write(c, b, 10);
-		if (t != -1)
-			close(t);
 		return -1;
 	}
 	b[1] = 0;
